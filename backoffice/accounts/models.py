@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def normalize_identifier(value: str) -> str:
+    """The canonical form of what a person types as their ID or staff username."""
+    return (value or "").strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(username=normalize_identifier(username))
+
+    def create_user(self, username: str, password: str | None = None, **fields) -> User:
+        user = self.model(username=normalize_identifier(username), **fields)
+        user.email = self.normalize_email(user.email)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(username, password, **fields)
+
+
+def validate_username(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if value.isdigit():
+        return
+    if not value or not value[0].isalpha() or not all(
+        c.isalnum() or c in "._-" for c in value
+    ):
+        raise ValidationError(
+            _(
+                "Use digits only (a distributor ID) or a staff username that starts "
+                "with a letter and uses letters, digits, dots, dashes or underscores."
+            )
+        )
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: a distributor (username = distributor ID) or staff."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        SPANISH = "es", _("Spanish")
+
+    username = models.CharField(
+        _("distributor ID or staff username"),
+        max_length=40,
+        unique=True,
+        validators=[validate_username],
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language, default=Language.ENGLISH
+    )
+    is_staff = models.BooleanField(_("staff"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(username=""), name="user_username_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(username=models.functions.Lower("username")),
+                name="user_username_lowercase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.get_full_name()}".strip()
+
+    def clean(self) -> None:
+        super().clean()
+        self.username = normalize_identifier(self.username)
+
+    @property
+    def is_distributor(self) -> bool:
+        return self.username.isdigit()
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def has_two_factor(self) -> bool:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
+
+
+class SecurityEventQuerySet(models.QuerySet["SecurityEvent"]):
+    def update(self, **kwargs):
+        raise TypeError("The security log is append-only")
+
+    def delete(self):
+        raise TypeError("The security log is append-only")
+
+    def for_user(self, user: User) -> SecurityEventQuerySet:
+        return self.filter(user=user)
+
+    def recent(self, days: int = 90) -> SecurityEventQuerySet:
+        return self.filter(created_at__gte=timezone.now() - timedelta(days=days))
+
+    def sign_ins(self) -> SecurityEventQuerySet:
+        return self.filter(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED)
+
+
+class SecurityEvent(models.Model):
+    """One line of the append-only security log."""
+
+    class Kind(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in attempt")
+        LOGIN_REFUSED = "login_refused", _("Sign-in refused (too many attempts)")
+        LOCKED_OUT = "locked_out", _("Sign-in paused after repeated failures")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong two-factor code")
+        LOGOUT = "logout", _("Signed out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _(
+            "Password reset requested"
+        )
+        PASSWORD_RESET = "password_reset", _("Password reset by email link")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
+        RECOVERY_CODES_CREATED = "recovery_codes_created", _(
+            "New recovery codes created"
+        )
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used to sign in")
+        SESSION_ENDED = "session_ended", _("Session ended")
+        REAUTHENTICATED = "reauthenticated", _("Password confirmed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="security_events",
+    )
+    kind = models.CharField(max_length=40, choices=Kind)
+    identifier = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.identifier}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("The security log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The security log is append-only")
+
+
+class LoginFailure(models.Model):
+    """A failed password check, counted for lockout (by ID) and throttling (by IP)."""
+
+    identifier = models.CharField(max_length=150)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["identifier", "created_at"]),
+            models.Index(fields=["ip_address", "created_at"]),
+        ]
+
+
+class LoginLockQuerySet(models.QuerySet["LoginLock"]):
+    def active(self) -> LoginLockQuerySet:
+        return self.filter(locked_until__gt=timezone.now())
+
+
+class LoginLock(models.Model):
+    """Sign-in refused for a key ("id:<identifier>" or "ip:<address>") until a time."""
+
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField()
+
+    objects = LoginLockQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "locked_until"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(locked_until__gt=models.F("created_at")),
+                name="loginlock_until_after_created",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} until {self.locked_until:%Y-%m-%d %H:%M}"
+
+
+class UserSessionQuerySet(models.QuerySet["UserSession"]):
+    def for_user(self, user: User) -> UserSessionQuerySet:
+        return self.filter(user=user)
+
+    def unexpired(self) -> UserSessionQuerySet:
+        return self.filter(expire_date__gt=timezone.now())
+
+
+class UserSession(AbstractBaseSession):
+    """A session row that also knows whose it is, from where, and when last seen."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    objects = UserSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [models.Index(fields=["user", "expire_date"])]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from backoffice.accounts.sessions import SessionStore
+
+        return SessionStore

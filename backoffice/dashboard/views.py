@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from backoffice.accounts.models import SecurityEvent
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sign_ins = SecurityEvent.objects.for_user(user).sign_ins()[:2]
+    # The newest sign-in is this session's own; the one before is "last sign-in".
+    previous = sign_ins[1] if len(sign_ins) > 1 else None
+    return render(
+        request,
+        "dashboard/home.html",
+        {"previous_sign_in": previous, "has_two_factor": user.has_two_factor},
+    )
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
+
+from backoffice.dashboard.views import healthz
+
+
+def admin_login(request):
+    # The admin signs in through the same page as everyone (lockout, two-factor).
+    return redirect_to_login(request.GET.get("next", "/admin/"), reverse("accounts:login"))
+
+
+admin.site.site_header = "Back Office administration"
+admin.site.site_title = "Back Office"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("backoffice.accounts.urls")),
+    path("admin/login/", admin_login),
+    path("admin/", admin.site.urls),
+    path("", include("backoffice.dashboard.urls")),
+]
