@@ -15,7 +15,9 @@ from backoffice.accounts.tests.factories import (
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     # Tasks run inline in tests; the worker itself is tested against the database.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
 
 
 @pytest.fixture

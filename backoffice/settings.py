@@ -17,11 +17,11 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.lib.env import (
-    email_settings,
     env_bool,
     env_int,
     env_list,
     env_str,
+    mailer_from_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,9 +57,7 @@ COMPANY_ADDRESS = env_str(
     "COMPANY_ADDRESS", "980 Corporate Center Drive, Pomona, CA 91768"
 )
 COMPANY_SUPPORT_PHONE = env_str("COMPANY_SUPPORT_PHONE", "(626) 338-8081")
-COMPANY_SUPPORT_HOURS = env_str(
-    "COMPANY_SUPPORT_HOURS", "Mon–Fri 6:00–17:00 Pacific"
-)
+COMPANY_SUPPORT_HOURS = env_str("COMPANY_SUPPORT_HOURS", "Mon–Fri 6:00–17:00 Pacific")
 COMPANY_SUPPORT_EMAIL = env_str("COMPANY_SUPPORT_EMAIL", "support@ganoexcel.us")
 COMPANY_CORPORATE_PHONE = env_str("COMPANY_CORPORATE_PHONE", "(626) 480-7550")
 TIME_ZONE = env_str("TIME_ZONE", "America/Los_Angeles")
@@ -167,17 +165,20 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+_VALIDATION = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+        "NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator",
+        "OPTIONS": {
+            "user_attributes": ("username", "first_name", "last_name", "email")
+        },
     },
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": f"{_VALIDATION}.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
     {"NAME": "backoffice.accounts.validators.NotLikeIdValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=300)
@@ -238,6 +239,7 @@ USE_TZ = True
 # --- static and media ------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -253,7 +255,7 @@ STORAGES = {
 
 # --- email ------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", f"file://{VAR_DIR / 'mail'}")
-globals().update(email_settings(EMAIL_URL))
+MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", f"{COMPANY_NAME} <no-reply@ganoexcel.us>"
 )

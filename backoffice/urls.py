@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path, reverse
 
 from backoffice.dashboard.views import healthz
@@ -7,7 +8,12 @@ from backoffice.dashboard.views import healthz
 
 def admin_login(request):
     # The admin signs in through the same page as everyone (lockout, two-factor).
-    return redirect_to_login(request.GET.get("next", "/admin/"), reverse("accounts:login"))
+    if request.user.is_authenticated:
+        # Signed in but not staff: going back to the sign-in page would loop.
+        raise PermissionDenied
+    return redirect_to_login(
+        request.GET.get("next", "/admin/"), reverse("accounts:login")
+    )
 
 
 admin.site.site_header = "Back Office administration"

@@ -15,14 +15,24 @@ for model in (TOTPDevice, StaticDevice):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "first_name", "last_name", "email", "is_staff", "is_active")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_staff",
+        "is_active",
+    )
     list_filter = ("is_staff", "is_active", "language", "groups")
     search_fields = ("username", "first_name", "last_name", "email")
     ordering = ("username",)
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
+        (
+            _("Personal info"),
+            {"fields": ("first_name", "last_name", "email", "language")},
+        ),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups")},
@@ -40,7 +50,9 @@ class UserAdmin(BaseUserAdmin):
     )
     actions = ["reset_two_factor"]
 
-    @admin.action(description=_("Reset two-factor sign-in (lost device)"), permissions=["change"])
+    @admin.action(
+        description=_("Reset two-factor sign-in (lost device)"), permissions=["change"]
+    )
     def reset_two_factor(self, request, queryset):
         count = 0
         for user in queryset:

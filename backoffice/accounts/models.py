@@ -3,7 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
@@ -41,8 +45,10 @@ def validate_username(value: str) -> None:
 
     if value.isdigit():
         return
-    if not value or not value[0].isalpha() or not all(
-        c.isalnum() or c in "._-" for c in value
+    if (
+        not value
+        or not value[0].isalpha()
+        or not all(c.isalnum() or c in "._-" for c in value)
     ):
         raise ValidationError(
             _(
@@ -146,14 +152,16 @@ class SecurityEvent(models.Model):
         TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong two-factor code")
         LOGOUT = "logout", _("Signed out")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
-        PASSWORD_RESET_REQUESTED = "password_reset_requested", _(
-            "Password reset requested"
+        PASSWORD_RESET_REQUESTED = (
+            "password_reset_requested",
+            _("Password reset requested"),
         )
         PASSWORD_RESET = "password_reset", _("Password reset by email link")
         TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
-        RECOVERY_CODES_CREATED = "recovery_codes_created", _(
-            "New recovery codes created"
+        RECOVERY_CODES_CREATED = (
+            "recovery_codes_created",
+            _("New recovery codes created"),
         )
         RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used to sign in")
         SESSION_ENDED = "session_ended", _("Session ended")
@@ -205,6 +213,9 @@ class LoginFailure(models.Model):
             models.Index(fields=["identifier", "created_at"]),
             models.Index(fields=["ip_address", "created_at"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.ip_address} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class LoginLockQuerySet(models.QuerySet["LoginLock"]):

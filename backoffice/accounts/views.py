@@ -103,9 +103,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         request.session[PENDING_FAILURES] = failures
         if locked or failures >= MAX_CODE_FAILURES:
             _clear_pending(request)
-            messages.error(
-                request, _("Too many wrong codes. Please sign in again.")
-            )
+            messages.error(request, _("Too many wrong codes. Please sign in again."))
             return redirect("accounts:login")
     return render(request, "accounts/login_verify.html", {"form": form})
 
@@ -311,7 +309,9 @@ def regenerate_recovery_codes(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:security")
     codes = actions.regenerate_recovery_codes(request=request, user=request.user)
     request.session[NEW_CODES] = codes
-    messages.success(request, _("New recovery codes created; the old ones no longer work."))
+    messages.success(
+        request, _("New recovery codes created; the old ones no longer work.")
+    )
     return redirect("accounts:recovery-codes")
 
 

@@ -18,7 +18,9 @@ def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
     return None if value is None else value.strip()
 
 
-def env_str(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+def env_str(
+    name: str, default: str, *, environ: Mapping[str, str] | None = None
+) -> str:
     value = _raw(name, environ)
     return default if value is None or value == "" else value
 
@@ -67,25 +69,25 @@ def env_list(
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def email_settings(url: str) -> dict[str, object]:
-    """Translate an EMAIL_URL into Django email settings.
+def mailer_from_url(url: str) -> dict[str, object]:
+    """Translate an EMAIL_URL into a Django ``MAILERS`` entry.
 
-    Supported: ``console://``, ``file:///absolute/dir``, ``locmem://``,
-    ``smtp://user:password@host:port`` (STARTTLS with ``?tls=1``) and
-    ``smtps://…`` (implicit TLS).
+    Supported: ``console://``, ``file:///absolute/dir`` (one file per message),
+    ``locmem://``, ``smtp://user:password@host:port`` (STARTTLS with ``?tls=1``)
+    and ``smtps://…`` (implicit TLS).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     if scheme == "file":
         if not parts.path:
             raise ImproperlyConfigured(f"EMAIL_URL={url!r} needs a directory path")
         return {
-            "EMAIL_BACKEND": "backoffice.lib.mail.FilePerMessageBackend",
-            "EMAIL_FILE_PATH": unquote(parts.path),
+            "BACKEND": "backoffice.lib.mail.FilePerMessageBackend",
+            "OPTIONS": {"file_path": unquote(parts.path)},
         }
     if scheme in {"smtp", "smtps"}:
         if not parts.hostname:
@@ -96,14 +98,17 @@ def email_settings(url: str) -> dict[str, object]:
         except ValueError:
             raise ImproperlyConfigured(f"EMAIL_URL={url!r} has a bad port") from None
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parts.hostname,
-            "EMAIL_PORT": port,
-            "EMAIL_HOST_USER": unquote(parts.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-            "EMAIL_USE_SSL": scheme == "smtps",
-            "EMAIL_USE_TLS": scheme == "smtp"
-            and query.get("tls", "").lower() in TRUE_WORDS,
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname,
+                "port": port,
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_ssl": scheme == "smtps",
+                "use_tls": scheme == "smtp"
+                and query.get("tls", "").lower() in TRUE_WORDS,
+                "timeout": 30,
+            },
         }
     raise ImproperlyConfigured(
         f"EMAIL_URL={url!r}: unknown scheme {scheme!r} "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
@@ -17,9 +16,9 @@ class FilePerMessageBackend(BaseEmailBackend):
     demo can open exactly the message they are waiting for.
     """
 
-    def __init__(self, *args, file_path: str | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.directory = Path(file_path or settings.EMAIL_FILE_PATH)
+    def __init__(self, *, file_path: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.directory = Path(file_path)
 
     def send_messages(self, email_messages) -> int:
         self.directory.mkdir(parents=True, exist_ok=True)

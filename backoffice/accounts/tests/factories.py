@@ -35,7 +35,9 @@ class StaffFactory(UserFactory):
 
 
 def add_totp_device(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    return TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
 
 
 def current_code(device: TOTPDevice) -> str:

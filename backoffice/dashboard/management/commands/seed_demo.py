@@ -44,7 +44,9 @@ class Command(BaseCommand):
             raise CommandError("--months must be between 1 and 60.")
         if User.objects.exists():
             if options["if_empty"]:
-                self.stdout.write("The database already has data; demo data not loaded.")
+                self.stdout.write(
+                    "The database already has data; demo data not loaded."
+                )
                 return
             raise CommandError(
                 "The database already has users; seed_demo only fills an empty "
