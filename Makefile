@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install translations migrate e2e bench clean
+.PHONY: run test lint format install translations migrate e2e clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -150,11 +150,17 @@ else:
 
 # Background work: Django's tasks framework, stored in the database and run by
 # `python manage.py db_worker` (started by `make run`).
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    # Optional Redis-backed queue (docs/operations.md): same tasks API, RQ workers.
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL"
+        )
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # --- accounts and sign-in --------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

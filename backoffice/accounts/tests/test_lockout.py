@@ -136,3 +136,18 @@ def test_prune_drops_only_stale_rows(db):
     assert throttle.prune(now=now) == 2
     assert list(LoginFailure.objects.values_list("identifier", flat=True)) == ["2"]
     assert not LoginLock.objects.exists()
+
+
+def test_prune_command_removes_stale_rows_and_expired_sessions(db):
+    from django.core.management import call_command
+
+    from backoffice.accounts.models import UserSession
+
+    now = timezone.now()
+    LoginFailure.objects.create(identifier="1", created_at=now - timedelta(hours=1))
+    UserSession.objects.create(
+        session_key="x" * 32, session_data="", expire_date=now - timedelta(minutes=1)
+    )
+    call_command("prune_logins")
+    assert not LoginFailure.objects.exists()
+    assert not UserSession.objects.exists()
