@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.lib.http import describe_device
+
 
 def normalize_identifier(value: str) -> str:
     """The canonical form of what a person types as their ID or staff username."""
@@ -199,6 +201,10 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The security log is append-only")
+
+    @property
+    def device(self) -> str:
+        return describe_device(self.user_agent)
 
 
 class LoginFailure(models.Model):

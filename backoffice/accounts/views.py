@@ -204,12 +204,15 @@ def _sessions(request: HttpRequest) -> list[dict]:
     ]
 
 
-def _sessions_response(request: HttpRequest) -> HttpResponse:
+def _sessions_response(request: HttpRequest, level: int, notice: str) -> HttpResponse:
     """After ending sessions: the refreshed list for htmx, else back to the page."""
     if request.htmx:
         return render(
-            request, "accounts/security.html#sessions", {"sessions": _sessions(request)}
+            request,
+            "accounts/security.html#sessions",
+            {"sessions": _sessions(request), "notice": notice},
         )
+    messages.add_message(request, level, notice)
     return redirect("accounts:security")
 
 
@@ -236,24 +239,26 @@ def _recovery_codes_left(user: User) -> int:
 def end_session(request: HttpRequest, session_id: str) -> HttpResponse:
     session = get_session_for_viewer(request.user, session_id)
     if session is None or session.session_key == request.session.session_key:
-        messages.error(request, _("That session has already ended."))
-    else:
-        actions.end_session(
-            request=request, user=request.user, session_key=session.session_key
+        return _sessions_response(
+            request, messages.ERROR, _("That session has already ended.")
         )
-        messages.success(request, _("The session has been signed out."))
-    return _sessions_response(request)
+    actions.end_session(
+        request=request, user=request.user, session_key=session.session_key
+    )
+    return _sessions_response(
+        request, messages.SUCCESS, _("The session has been signed out.")
+    )
 
 
 @login_required
 @require_POST
 def end_other_sessions(request: HttpRequest) -> HttpResponse:
     count = actions.end_other_sessions(request=request, user=request.user)
-    messages.success(
+    return _sessions_response(
         request,
+        messages.SUCCESS,
         _("Signed out of %(count)d other session(s).") % {"count": count},
     )
-    return _sessions_response(request)
 
 
 @login_required

@@ -61,6 +61,10 @@ def test_end_session_with_htmx_returns_the_list(alice, password):
     assert response.status_code == 200
     assert html.lstrip().startswith('<section class="card" id="sessions">')
     assert "<html" not in html
+    assert "The session has been signed out." in html
+    assert html.count("<tr>") == 2  # header row and this session
+    # The notice was shown in place, not left for the next page.
+    assert "The session has been signed out." not in laptop.get("/").content.decode()
 
 
 def test_end_all_other_sessions_keeps_this_one(alice, password):
