@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.accounts import actions, throttle
@@ -103,18 +103,32 @@ class CodeForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         self.user = user
         self.device = None
+        self.is_throttled = False
         super().__init__(*args, **kwargs)
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split()).lower()
-        device = match_token(self.user, code)
-        if device is None:
-            raise forms.ValidationError(
-                _("That code is not valid. Check your app and try again."),
-                code="invalid_code",
-            )
-        self.device = device
-        return code
+        # Six digits go to the authenticator app, anything else to the recovery
+        # codes, so a recovery code never counts as a wrong app code (and the
+        # reverse), which would trip django-otp's per-device throttling.
+        if code.isdigit() and len(code) == 6:
+            devices = TOTPDevice.objects.filter(user=self.user, confirmed=True)
+        else:
+            devices = StaticDevice.objects.filter(user=self.user, confirmed=True)
+        for device in devices:
+            allowed, _details = device.verify_is_allowed()
+            if not allowed:
+                self.is_throttled = True
+                raise forms.ValidationError(
+                    _("Please wait a few seconds and try again."), code="throttled"
+                )
+            if device.verify_token(code):
+                self.device = device
+                return code
+        raise forms.ValidationError(
+            _("That code is not valid. Check your app and try again."),
+            code="invalid_code",
+        )
 
     @property
     def used_recovery_code(self) -> bool:

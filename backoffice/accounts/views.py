@@ -98,6 +98,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                 request=request, user=user, recovery_code_used=form.used_recovery_code
             )
             return redirect(next_url)
+        if form.is_throttled:
+            return render(request, "accounts/login_verify.html", {"form": form})
         locked = actions.record_failed_code(request=request, user=user)
         failures = request.session.get(PENDING_FAILURES, 0) + 1
         request.session[PENDING_FAILURES] = failures

@@ -12,12 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an asyncio event loop running in the main thread;
-# Django would otherwise refuse ORM calls made by the tests and their fixtures.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from playwright.sync_api import (  # noqa: E402
+from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
@@ -39,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -52,32 +48,32 @@ def browser() -> Iterator[Browser]:
                 pytrace=False,
             )
         pytest.skip(SKIP_REASON)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    # While Playwright's sync API is started it keeps an asyncio event loop
+    # running in the main thread, and Django refuses ORM calls there (from the
+    # tests, their fixtures and the database flush) unless this is set. It is set
+    # for the browser's lifetime only, not at import time: the whole suite imports
+    # this file, and the variable would leak into every other test and into the
+    # subprocesses they start (`manage.py check --deploy` fails with async.E001).
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
 def console_messages() -> list[ConsoleMessage]:
     """Everything the pages of this test logged to the browser console."""
     return []
-
-
-# Chromium asks for /favicon.ico after a page loads, in parallel with whatever the
-# test does next, and Playwright cannot intercept that request. The live server
-# shares one in-memory SQLite connection between its request threads, so point
-# Chromium at an inline icon instead and keep that stray request away from Django.
-NO_FAVICON_SCRIPT = """
-document.addEventListener("DOMContentLoaded", () => {
-  const icon = document.createElement("link");
-  icon.rel = "icon";
-  icon.href = "data:,";
-  document.head.append(icon);
-});
-"""
 
 
 @pytest.fixture
@@ -93,7 +89,6 @@ def new_page(
     def make(**context_options) -> Page:
         context = browser.new_context(base_url=live_server.url, **context_options)
         context.set_default_timeout(TIMEOUT_MS)
-        context.add_init_script(NO_FAVICON_SCRIPT)
         contexts.append(context)
         page = context.new_page()
         page.on("console", lambda message: console_messages.append(message))

@@ -90,7 +90,8 @@ def test_sign_in_with_two_factor_asks_for_a_code(client, alice, sign_in):
     assert client.session[SESSION_KEY] == str(alice.pk)
 
 
-def test_wrong_codes_are_counted_and_end_the_attempt(client, alice, sign_in):
+def test_wrong_codes_are_counted_and_end_the_attempt(client, alice, sign_in, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's own back-off tested below
     add_totp_device(alice)
     sign_in(alice)
     for _ in range(4):
@@ -190,3 +191,32 @@ def test_new_recovery_codes_replace_the_old(client, alice, sign_in):
     )
     assert len(tokens) == 10
     assert "old111-old111" not in tokens
+
+
+def test_recovery_code_does_not_count_against_the_app(client, alice, sign_in):
+    device = add_totp_device(alice)
+    codes = alice.staticdevice_set.create(name="Recovery codes")
+    codes.token_set.create(token="abc123-def456")
+    sign_in(alice)
+    client.post("/accounts/login/verify/", {"code": "abc123-def456"})
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+    client.post("/accounts/logout/")
+    sign_in(alice)
+    response = client.post("/accounts/login/verify/", {"code": current_code(device)})
+    assert response["Location"] == "/"
+
+
+def test_throttled_device_asks_to_wait_without_counting_a_failure(
+    client, alice, sign_in
+):
+    device = add_totp_device(alice)
+    sign_in(alice)
+    client.post("/accounts/login/verify/", {"code": "000000"})
+    failures = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.TWO_FACTOR_FAILED)
+    assert failures.count() == 1
+    # django-otp now refuses this device for a moment, even the right code.
+    response = client.post("/accounts/login/verify/", {"code": current_code(device)})
+    assert "Please wait a few seconds and try again." in response.content.decode()
+    assert failures.count() == 1
+    assert SESSION_KEY not in client.session
