@@ -66,6 +66,7 @@ TIME_ZONE = env_str("TIME_ZONE", "America/Los_Angeles")
 INSTALLED_APPS = [
     "backoffice.accounts",
     "backoffice.dashboard",
+    "backoffice.network",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -164,6 +165,7 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 
 # --- accounts and sign-in --------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["backoffice.accounts.backends.AccountBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -195,6 +197,7 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60, minimum=60)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 # How many reverse proxies in front of the app append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+HOLDING_TANK_DAYS = env_int("HOLDING_TANK_DAYS", 7, minimum=1)
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 10 * 60, minimum=60)
 OTP_TOTP_ISSUER = COMPANY_NAME + " Back Office"
 

@@ -56,7 +56,7 @@ def _notify(user: User, template: str, **context) -> None:
 def sign_in(*, request: HttpRequest, user: User, recovery_code_used: bool = False):
     """Start an authenticated session (a new session key) for a verified user."""
     with transaction.atomic():
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="backoffice.accounts.backends.AccountBackend")
         request.session[SIGNED_IN_AT_KEY] = timezone.now().isoformat()
         request.session[IP_KEY] = client_ip(request)
         request.session[USER_AGENT_KEY] = user_agent(request)

@@ -8,9 +8,10 @@ from django.db import transaction
 
 from backoffice.accounts import demo as accounts_demo
 from backoffice.accounts.models import User
+from backoffice.network import demo as network_demo
 
 # Each business area seeds its own demo data, in dependency order.
-SEEDERS = [accounts_demo.seed]
+SEEDERS = [accounts_demo.seed, network_demo.seed]
 
 
 class Command(BaseCommand):
