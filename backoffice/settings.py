@@ -8,6 +8,7 @@ sets ``DEBUG=0``, ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` and friend
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -132,6 +133,10 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
     if _database["NAME"] not in ("", ":memory:"):
         Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Tests use a file too (not shared-cache memory), so concurrent writers wait
+    # on SQLite's lock like they do in the embedded set-up instead of failing.
+    # One file per test process, so parallel runs never share one.
+    _database["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True

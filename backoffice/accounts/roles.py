@@ -13,6 +13,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     "support": {
         "accounts.view_user",
         "accounts.view_securityevent",
+        "network.view_distributor",
+        "network.view_networkevent",
     },
     "fulfilment": {
         "accounts.view_user",
@@ -30,6 +32,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.delete_loginlock",
         "auth.view_group",
         "auth.change_group",
+        "network.view_distributor",
+        "network.change_distributor",
+        "network.add_distributor",
+        "network.view_networkevent",
     },
 }
 

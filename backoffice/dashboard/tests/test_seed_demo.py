@@ -1,17 +1,27 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from backoffice.accounts.models import User
+from backoffice.network.models import Distributor
 
 pytestmark = pytest.mark.django_db
 
 
 def snapshot():
     return list(
-        User.objects.order_by("username").values_list(
-            "username", "first_name", "last_name", "email", "language"
+        Distributor.objects.order_by("distributor_id").values_list(
+            "distributor_id",
+            "user__first_name",
+            "user__last_name",
+            "user__email",
+            "user__language",
+            "enroller__distributor_id",
+            "parent__distributor_id",
+            "side",
+            "depth",
         )
-    )
+    ) + list(User.objects.filter(is_staff=True).values_list("username"))
 
 
 def test_seed_demo_creates_staff_and_distributors(settings):
@@ -34,16 +44,39 @@ def test_seed_demo_creates_staff_and_distributors(settings):
     assert joined == sorted(joined)
 
 
+def seeded_snapshot(seed: int):
+    """What seed_demo makes for a seed, rolled back afterwards."""
+    with transaction.atomic():
+        call_command("seed_demo", "--distributors", "20", "--seed", str(seed))
+        result = snapshot()
+        transaction.set_rollback(True)
+    return result
+
+
 def test_seed_demo_is_deterministic_for_a_seed(settings):
     settings.DEBUG = True
-    call_command("seed_demo", "--distributors", "20", "--seed", "11")
-    first = snapshot()
-    User.objects.all().delete()
-    call_command("seed_demo", "--distributors", "20", "--seed", "11")
-    assert snapshot() == first
-    User.objects.all().delete()
-    call_command("seed_demo", "--distributors", "20", "--seed", "12")
-    assert snapshot() != first
+    first = seeded_snapshot(11)
+    assert len(first) == 21
+    assert seeded_snapshot(11) == first
+    assert seeded_snapshot(12) != first
+
+
+def test_seed_demo_builds_a_network_on_both_trees(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--distributors", "40", "--seed", "3")
+    root = Distributor.objects.get(is_root=True)
+    assert root.distributor_id == 100001
+    assert root.enroller is None
+    members = Distributor.objects.exclude(pk=root.pk)
+    assert members.count() == 39
+    assert not members.filter(enroller__isnull=True).exists()
+    placed = Distributor.objects.placed()
+    assert Distributor.objects.downline_of(root).count() == placed.count() - 1
+    for member in placed.exclude(pk=root.pk).select_related("enroller"):
+        # Placement always inside the enroller's downline.
+        assert member.enroller.has_in_downline(member)
+        # Enrollers joined before the people they enrolled.
+        assert member.enroller.distributor_id < member.distributor_id
 
 
 def test_seed_demo_refuses_without_debug(settings):
