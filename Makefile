@@ -33,10 +33,11 @@ run: migrate
 	@echo "  Sign in as a distributor: ID 100001 (or any ID up to 100300), password gano-demo-2026"
 	@echo "  Staff: username 'staff', password gano-demo-2026 (asked to set up an authenticator app at first sign-in)"
 	@echo "  Emails (password reset and others) are written to var/mail/, one .eml file per message."
-	@echo "  The background task worker runs alongside; stop both with Ctrl-C."
+	@echo "  The background task worker and the scheduler run alongside; Ctrl-C stops all."
 	@echo ""
 	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

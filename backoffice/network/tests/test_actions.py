@@ -313,3 +313,26 @@ def test_concurrent_enrollments_into_one_position_exactly_one_wins(team):
     assert (
         Distributor.objects.filter(parent__distributor_id=100002, side="R").count() == 1
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_and_worker_place_overdue_members(team, settings):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    alice = team["alice"]
+    member = enroll_distributor(
+        enroller=alice,
+        details=details(),
+        placement=Placement.holding(),
+        actor=alice.user,
+    )
+    Distributor.objects.filter(pk=member.pk).update(
+        place_by=timezone.now() - timedelta(minutes=1)
+    )
+    call_command("run_scheduler", "--once")
+    member.refresh_from_db()
+    assert member.lo is None  # enqueued, not yet run
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    member.refresh_from_db()
+    assert member.parent == alice

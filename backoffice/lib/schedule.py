@@ -1,0 +1,29 @@
+"""Periodic work: which tasks run how often. ``manage.py run_scheduler`` enqueues them.
+
+The tasks themselves are idempotent, so an extra run (a restarted scheduler, a
+second one by mistake) does no harm; run one scheduler per deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Job:
+    task_path: str
+    every: timedelta
+
+    def is_due(self, last_run: datetime | None, now: datetime) -> bool:
+        return last_run is None or now - last_run >= self.every
+
+    def enqueue(self):
+        return import_string(self.task_path).enqueue()
+
+
+SCHEDULE: tuple[Job, ...] = (
+    Job("backoffice.network.tasks.place_overdue_members", timedelta(minutes=10)),
+)
