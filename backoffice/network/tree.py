@@ -174,3 +174,27 @@ def outer_bottom(top: Distributor, side: str) -> Distributor:
     else:
         run = Distributor.objects.filter(right_top=top.right_top)
     return run.filter(depth__gte=top.depth).order_by("-depth").first()
+
+
+def ancestors(member: Distributor) -> list[Distributor]:
+    """The placement upline of ``member``, top first, one query per change of side.
+
+    The path up from a member is a run of left children, then a run of right
+    children, and so on; each run is one indexed range on (left_top|right_top,
+    depth). An outer-leg member 20,000 deep has one or two runs above it.
+    """
+    if member.lo is None or member.is_root:
+        return []
+    chain: list[Distributor] = []
+    node = member
+    while node.parent_id is not None:
+        column = "left_top" if node.side == Side.LEFT else "right_top"
+        run = list(
+            Distributor.objects.filter(
+                **{column: getattr(node, column), "depth__lt": node.depth}
+            ).order_by("-depth")
+        )
+        chain.extend(run)
+        node = run[-1]
+    chain.reverse()
+    return chain

@@ -158,3 +158,22 @@ def test_shuffled_insertions_match_a_fresh_build(root):
         parent, side = rng.choice(open_spots())
         add_member(new_user(number), enroller=root, parent=parent, side=side)
     check_index()
+
+
+def test_ancestors_follow_runs_of_sides(root):
+    rng = random.Random(9)
+    for number in range(600001, 600041):
+        parent, side = rng.choice(open_spots())
+        add_member(new_user(number), enroller=root, parent=parent, side=side)
+    for extra in range(1, 4):
+        bottom = tree.outer_bottom(root, "L")
+        add_member(new_user(number + extra), enroller=root, parent=bottom, side="L")
+    for member in Distributor.objects.placed():
+        expected = []
+        node = member
+        while node.parent_id is not None:
+            node = Distributor.objects.get(pk=node.parent_id)
+            expected.append(node.pk)
+        assert [a.pk for a in tree.ancestors(member)] == expected[::-1]
+        by_labels = Distributor.objects.ancestors_of(member).order_by("depth")
+        assert [a.pk for a in by_labels] == expected[::-1]
