@@ -11,6 +11,7 @@ from django.contrib.auth.models import (
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,12 +93,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [models.Index(Lower("email"), name="user_email_lower")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(username=""), name="user_username_not_empty"
             ),
             models.CheckConstraint(
-                condition=Q(username=models.functions.Lower("username")),
+                condition=Q(username=Lower("username")),
                 name="user_username_lowercase",
             ),
         ]
@@ -115,6 +117,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @classmethod
+    def email_taken(cls, email: str) -> bool:
+        """Whether any account uses this address, ignoring case (indexed)."""
+        return (
+            cls.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower=email.strip().lower())
+            .exists()
+        )
 
     def get_short_name(self) -> str:
         return self.first_name

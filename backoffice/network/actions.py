@@ -162,7 +162,7 @@ def enroll_distributor(
         with transaction.atomic():
             tree.lock_tree()
             enroller.refresh_from_db()
-            if User.objects.filter(email__iexact=email).exists():
+            if User.email_taken(email):
                 raise NetworkError(
                     _("A distributor with that email address already exists."),
                     field="email",

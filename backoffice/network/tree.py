@@ -176,25 +176,68 @@ def outer_bottom(top: Distributor, side: str) -> Distributor:
     return run.filter(depth__gte=top.depth).order_by("-depth").first()
 
 
-def ancestors(member: Distributor) -> list[Distributor]:
-    """The placement upline of ``member``, top first, one query per change of side.
+def ancestor_ids(member: Distributor) -> list[int]:
+    """Primary keys of the placement upline of ``member``, top first.
 
     The path up from a member is a run of left children, then a run of right
     children, and so on; each run is one indexed range on (left_top|right_top,
-    depth). An outer-leg member 20,000 deep has one or two runs above it.
+    depth), so a member 20,000 deep on an outer leg costs one or two queries.
     """
     if member.lo is None or member.is_root:
         return []
-    chain: list[Distributor] = []
-    node = member
-    while node.parent_id is not None:
-        column = "left_top" if node.side == Side.LEFT else "right_top"
-        run = list(
-            Distributor.objects.filter(
-                **{column: getattr(node, column), "depth__lt": node.depth}
-            ).order_by("-depth")
+    chain: list[int] = []
+    side, left_top, right_top, depth = (
+        member.side,
+        member.left_top,
+        member.right_top,
+        member.depth,
+    )
+    while side:
+        column, top = (
+            ("left_top", left_top)
+            if side == Side.LEFT
+            else (
+                "right_top",
+                right_top,
+            )
         )
-        chain.extend(run)
-        node = run[-1]
+        run = list(
+            Distributor.objects.filter(**{column: top, "depth__lt": depth})
+            .order_by("-depth")
+            .values_list("pk", "side", "left_top", "right_top", "depth")
+        )
+        chain.extend(row[0] for row in run)
+        _pk, side, left_top, right_top, depth = run[-1]
     chain.reverse()
     return chain
+
+
+def ancestors_filter(member: Distributor) -> Q:
+    """A filter selecting the placement upline of ``member``, without reading it.
+
+    One primary-key lookup per run of same-side steps (see ``ancestor_ids``); the
+    result can be counted, paginated or tested for membership by the database.
+    """
+    clauses = Q(pk__in=[])
+    if member.lo is None or member.is_root:
+        return clauses
+    side, left_top, right_top, depth = (
+        member.side,
+        member.left_top,
+        member.right_top,
+        member.depth,
+    )
+    while side:
+        column, top = (
+            ("left_top", left_top)
+            if side == Side.LEFT
+            else (
+                "right_top",
+                right_top,
+            )
+        )
+        clauses |= Q(**{column: top, "depth__lt": depth})
+        side, left_top, right_top, depth = Distributor.objects.values_list(
+            "side", "left_top", "right_top", "depth"
+        ).get(pk=top)
+    return clauses

@@ -174,6 +174,8 @@ def test_ancestors_follow_runs_of_sides(root):
         while node.parent_id is not None:
             node = Distributor.objects.get(pk=node.parent_id)
             expected.append(node.pk)
-        assert [a.pk for a in tree.ancestors(member)] == expected[::-1]
+        assert tree.ancestor_ids(member) == expected[::-1]
+        upline = Distributor.objects.filter(tree.ancestors_filter(member))
+        assert sorted(upline.values_list("pk", flat=True)) == sorted(expected)
         by_labels = Distributor.objects.ancestors_of(member).order_by("depth")
         assert [a.pk for a in by_labels] == expected[::-1]

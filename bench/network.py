@@ -1,0 +1,290 @@
+"""Network benchmark: a generated network, the team reads and enrollment, timed.
+
+    python bench/network.py [--size 1000000] [--chain 20000] [--database-url URL]
+
+Builds (once, then reuses) a network of ``--size`` distributors whose outer left
+leg is ``--chain`` deep, in its own database (default: ``var/bench-network.sqlite3``;
+pass a ``postgres://`` URL for PostgreSQL), then prints p50/p95 in milliseconds for
+each operation. Figures are printed, never asserted: machines differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--chain", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument(
+        "--database-url",
+        default=f"sqlite:///{ROOT / 'var' / 'bench-network.sqlite3'}",
+    )
+    return parser.parse_args()
+
+
+def shape(size: int, chain: int, rng: random.Random):
+    """Parents, sides and enrollers: a random binary tree plus a deep outer left leg."""
+    parents = [-1] * size
+    sides = [""] * size
+    enrollers = [-1] * size
+    open_slots: list[tuple[int, str]] = [(0, "R")]
+    for index in range(1, min(chain, size - 1) + 1):
+        parents[index], sides[index], enrollers[index] = index - 1, "L", index - 1
+        open_slots.append((index, "R"))
+    open_slots.append((min(chain, size - 1), "L"))
+    for index in range(chain + 1, size):
+        pick = rng.randrange(len(open_slots))
+        parent, side = open_slots[pick]
+        open_slots[pick] = open_slots[-1]
+        open_slots.pop()
+        parents[index], sides[index] = parent, side
+        # Enrolled by the parent or the grandparent: always an upline in placement.
+        grand = parents[parent]
+        enrollers[index] = grand if grand >= 0 and rng.random() < 0.3 else parent
+        open_slots.append((index, "L"))
+        open_slots.append((index, "R"))
+    return parents, sides, enrollers
+
+
+def load(size: int, chain: int, seed: int) -> None:
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from backoffice.network.labels import build_index
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    parents, sides, enrollers = shape(size, chain, rng)
+    index = build_index(parents, sides, root=0)
+    password = make_password(None)
+    joined = date(2020, 1, 1)
+    users = []
+    members = []
+    for i in range(size):
+        distributor_id = 100001 + i
+        users.append(
+            (
+                i + 1,
+                password,
+                False,
+                str(distributor_id),
+                f"First{i % 997}",
+                f"Last{i % 1009}",
+                f"m{distributor_id}@example.com",
+                "en",
+                False,
+                True,
+                "2020-01-01T00:00:00+00:00",
+            )
+        )
+        members.append(
+            (
+                i + 1,
+                distributor_id,
+                i + 1,
+                i == 0,
+                enrollers[i] + 1 if enrollers[i] >= 0 else None,
+                parents[i] + 1 if parents[i] >= 0 else None,
+                sides[i],
+                (joined + timedelta(days=i * 2000 // size)).isoformat(),
+                "lesser",
+                index.lo[i],
+                index.hi[i],
+                index.depth[i],
+                index.left_top[i] + 1,
+                index.right_top[i] + 1,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                False,
+                False,
+                False,
+                False,
+            )
+        )
+    user_sql = (
+        "INSERT INTO accounts_user (id, password, is_superuser, username, first_name,"
+        " last_name, email, language, is_staff, is_active, date_joined)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    member_sql = (
+        "INSERT INTO network_distributor (id, distributor_id, user_id, is_root,"
+        " enroller_id, parent_id, side, join_date, preferred_leg, lo, hi, depth,"
+        " left_top, right_top, phone, address_line1, address_line2, city, state,"
+        " postal_code, share_email_upline, share_phone_upline, share_email_downline,"
+        " share_phone_downline) VALUES (" + ", ".join(["%s"] * 24) + ")"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, size, 20_000):
+            cursor.executemany(user_sql, users[start : start + 20_000])
+        for start in range(0, size, 20_000):
+            cursor.executemany(member_sql, members[start : start + 20_000])
+    from django.core.management.color import no_style
+
+    from backoffice.accounts.models import User
+    from backoffice.network.models import Distributor
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(
+            no_style(), [User, Distributor]
+        ):
+            cursor.execute(statement)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
+    print(f"generated {size:,} distributors in {time.perf_counter() - started:.1f} s")
+
+
+def timed(label: str, repeat: int, work) -> None:
+    samples = []
+    for attempt in range(repeat):
+        started = time.perf_counter()
+        work(attempt)
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
+    print(
+        f"{label:<58} p50 {statistics.median(samples):8.2f} ms"
+        f"   p95 {p95:8.2f} ms   (n={repeat})"
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from backoffice.accounts.models import User
+    from backoffice.network import tree
+    from backoffice.network.actions import NewMember, Placement, enroll_distributor
+    from backoffice.network.models import Distributor
+
+    call_command("migrate", verbosity=0)
+    have = Distributor.objects.count()
+    if have != args.size:
+        if have:
+            sys.exit(
+                f"the bench database holds {have:,} distributors, not {args.size:,}: "
+                "delete it or pass another --database-url"
+            )
+        load(args.size, args.chain, args.seed)
+    print(
+        f"database: {connection.vendor}; python {sys.version.split()[0]}; "
+        f"{os.cpu_count()} cores"
+    )
+    rng = random.Random(args.seed)
+    top = Distributor.objects.get(is_root=True)
+    deepest = Distributor.objects.order_by("-depth").first()
+    print(f"deepest member: depth {deepest.depth:,}")
+
+    # A member with about 100,000 below them: walk down the bigger side.
+    target = top
+    while True:
+        sizes = []
+        for child in Distributor.objects.filter(parent=target):
+            sizes.append((Distributor.objects.downline_or_self(child).count(), child))
+        if not sizes:
+            break
+        count, child = max(sizes, key=lambda pair: pair[0])
+        if count < 100_000:
+            break
+        target = child
+    below = Distributor.objects.downline_of(target).count()
+    print(f"subtree member: {target.distributor_id} with {below:,} below")
+
+    timed(
+        "ancestors of the deepest member: filter + count",
+        args.repeat,
+        lambda _: Distributor.objects.filter(tree.ancestors_filter(deepest)).count(),
+    )
+    timed(
+        "ancestors of the deepest member: every ID, top first",
+        args.repeat,
+        lambda _: tree.ancestor_ids(deepest),
+    )
+    timed(
+        "is-in-downline check (the 404 gate)",
+        args.repeat,
+        lambda _: Distributor.objects.downline_of(top).filter(pk=deepest.pk).exists(),
+    )
+    timed(
+        "downline count, ~100,000 below",
+        args.repeat,
+        lambda _: Distributor.objects.downline_of(target).count(),
+    )
+    timed(
+        "bottom of the outer left leg (20,000 deep)",
+        args.repeat,
+        lambda _: tree.outer_bottom(top, "L"),
+    )
+
+    def enroll(attempt: int) -> None:
+        enroller = Distributor.objects.get(
+            distributor_id=100001 + rng.randrange(args.size)
+        )
+        born = date(1980, 1, 1)
+        enroll_distributor(
+            enroller=enroller,
+            details=NewMember(
+                first_name="Bench",
+                last_name=f"Member{attempt}",
+                email=f"bench-{time.time_ns()}@example.com",
+                phone="6265550100",
+                address_line1="1 Main St",
+                address_line2="",
+                city="Pomona",
+                state="CA",
+                postal_code="91768",
+                date_of_birth=born,
+            ),
+            placement=Placement.outer(rng.choice("LR")),
+            actor=enroller.user,
+        )
+
+    timed("enroll on an outer leg (random enroller)", args.repeat, enroll)
+
+    try:
+        from django.urls import reverse
+
+        team_url = reverse("team:list")
+    except Exception:  # noqa: BLE001 - the team pages may not exist yet
+        team_url = None
+    if team_url:
+        setup_test_environment()
+        client = Client()
+        client.force_login(User.objects.get(username=str(top.distributor_id)))
+        timed(
+            "/team/ first page for the top distributor",
+            args.repeat,
+            lambda _: client.get(team_url),
+        )
+
+
+if __name__ == "__main__":
+    main()
