@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install translations migrate e2e clean
+.PHONY: run test lint format install translations migrate e2e bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ test: install
 
 e2e: install
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+# Benchmarks print figures (never asserted). BENCH_ARGS="--size 20000" for a quick run;
+# BENCH_ARGS="--database-url postgres://…" for PostgreSQL. See docs/performance.md.
+bench: install
+	$(PY) bench/network.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
