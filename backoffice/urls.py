@@ -22,6 +22,7 @@ admin.site.site_title = "Back Office"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("backoffice.accounts.urls")),
+    path("team/", include("backoffice.network.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("backoffice.dashboard.urls")),

@@ -200,31 +200,30 @@ def main() -> None:
     )
     rng = random.Random(args.seed)
     top = Distributor.objects.get(is_root=True)
-    deepest = Distributor.objects.order_by("-depth").first()
-    print(f"deepest member: depth {deepest.depth:,}")
+    deepest = tree.outer_bottom(top, "L")
+    print(f"bottom of the outer left leg: depth {deepest.depth:,}")
 
-    # A member with about 100,000 below them: walk down the bigger side.
+    # A member with about 100,000 below them: subtree sizes only shrink going
+    # down the outer left leg, so bisect on depth along it.
+    low, high = 0, deepest.depth
     target = top
-    while True:
-        sizes = []
-        for child in Distributor.objects.filter(parent=target):
-            sizes.append((Distributor.objects.downline_or_self(child).count(), child))
-        if not sizes:
-            break
-        count, child = max(sizes, key=lambda pair: pair[0])
-        if count < 100_000:
-            break
-        target = child
+    while low < high:
+        middle = (low + high) // 2
+        candidate = Distributor.objects.get(left_top=top.left_top, depth=middle)
+        if Distributor.objects.downline_of(candidate).count() >= 100_000:
+            target, low = candidate, middle + 1
+        else:
+            high = middle
     below = Distributor.objects.downline_of(target).count()
     print(f"subtree member: {target.distributor_id} with {below:,} below")
 
     timed(
-        "ancestors of the deepest member: filter + count",
+        "ancestors of the outer-leg bottom: filter + count",
         args.repeat,
         lambda _: Distributor.objects.filter(tree.ancestors_filter(deepest)).count(),
     )
     timed(
-        "ancestors of the deepest member: every ID, top first",
+        "ancestors of the outer-leg bottom: every ID, top first",
         args.repeat,
         lambda _: tree.ancestor_ids(deepest),
     )

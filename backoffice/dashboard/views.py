@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from backoffice.accounts.models import SecurityEvent
+from backoffice.network.queries import team_summary
 
 
 @login_required
@@ -15,10 +16,16 @@ def home(request: HttpRequest) -> HttpResponse:
     sign_ins = SecurityEvent.objects.for_user(user).sign_ins()[:2]
     # The newest sign-in is this session's own; the one before is "last sign-in".
     previous = sign_ins[1] if len(sign_ins) > 1 else None
+    # Staff have no place in the network; the sign-in backend cached the rest.
+    distributor = getattr(user, "distributor", None)
     return render(
         request,
         "dashboard/home.html",
-        {"previous_sign_in": previous, "has_two_factor": user.has_two_factor},
+        {
+            "previous_sign_in": previous,
+            "has_two_factor": user.has_two_factor,
+            "team": team_summary(distributor) if distributor else None,
+        },
     )
 
 

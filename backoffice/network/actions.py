@@ -103,6 +103,14 @@ def _check_spot(enroller: Distributor, parent: Distributor, side: str) -> None:
 def _find_parent(
     enroller: Distributor, placement: Placement
 ) -> tuple[Distributor, str]:
+    if not enroller.is_placed:
+        raise NetworkError(
+            _(
+                "You are still in the holding tank yourself: new members can only "
+                "wait in the holding tank until you are placed."
+            ),
+            field="placement",
+        )
     if placement.kind == "outer":
         if placement.side not in (Side.LEFT, Side.RIGHT):
             raise NetworkError(_("Choose the left or the right side."), field="side")
@@ -233,6 +241,8 @@ def place_member(
         if member.is_placed:
             raise NetworkError(_("That member has already been placed."))
         enroller = member.enroller
+        if not actor.is_staff and getattr(actor, "distributor", None) != enroller:
+            raise NetworkError(_("Only the enroller can place this member."))
         parent, side = _find_parent(
             enroller, Placement.position(parent_id=parent_id, side=side)
         )

@@ -336,3 +336,43 @@ def test_the_scheduler_and_worker_place_overdue_members(team, settings):
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
     member.refresh_from_db()
     assert member.parent == alice
+
+
+def test_an_enroller_in_the_holding_tank_can_only_hold(team):
+    alice = team["alice"]
+    held = enroll_distributor(
+        enroller=alice,
+        details=details(),
+        placement=Placement.holding(),
+        actor=alice.user,
+    )
+    before = counts()
+    with pytest.raises(NetworkError, match="still in the holding tank yourself"):
+        enroll_distributor(
+            enroller=held,
+            details=details(email="second@example.com"),
+            placement=Placement.outer("L"),
+            actor=held.user,
+        )
+    assert counts() == before
+    waiting = enroll_distributor(
+        enroller=held,
+        details=details(email="second@example.com"),
+        placement=Placement.holding(),
+        actor=held.user,
+    )
+    assert waiting.enroller == held
+
+
+def test_only_the_enroller_places_a_held_member(team):
+    alice, charlie = team["alice"], team["charlie"]
+    member = enroll_distributor(
+        enroller=alice,
+        details=details(),
+        placement=Placement.holding(),
+        actor=alice.user,
+    )
+    with pytest.raises(NetworkError, match="Only the enroller"):
+        place_member(member=member, parent_id=100001, side="R", actor=charlie.user)
+    member.refresh_from_db()
+    assert member.lo is None
