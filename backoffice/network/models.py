@@ -124,6 +124,11 @@ class Distributor(models.Model):
             models.Index(fields=["lo"], name="distributor_lo"),
             models.Index(fields=["hi"], name="distributor_hi"),
             models.Index(fields=["place_by"], name="distributor_place_by"),
+            models.Index(
+                fields=["join_date", "distributor_id"], name="distributor_joined"
+            ),
+            models.Index(fields=["depth", "distributor_id"], name="distributor_level"),
+            models.Index(fields=["terminated_on"], name="distributor_terminated"),
             models.Index(fields=["left_top", "depth"], name="distributor_left_run"),
             models.Index(fields=["right_top", "depth"], name="distributor_right_run"),
         ]

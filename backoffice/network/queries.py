@@ -32,7 +32,8 @@ HOLDING_ATTENTION_DAYS = 5
 RECENTLY_TERMINATED_DAYS = 30
 
 SORTS = {
-    "-joined": ("-join_date", "distributor_id"),
+    # Both keys one way, so an index on (join_date, distributor_id) serves it.
+    "-joined": ("-join_date", "-distributor_id"),
     "joined": ("join_date", "distributor_id"),
     "id": ("distributor_id",),
     "name": ("user__last_name", "user__first_name", "distributor_id"),
@@ -68,16 +69,46 @@ def boolean(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def team_q(viewer: Distributor) -> Q:
-    """The viewer's team: strictly below them, plus their own holding tank."""
-    held = Q(lo__isnull=True, enroller=viewer)
+# A team this large is listed by walking the join-date index and testing the
+# range on each row; a smaller one by its lo/hi range, sorted after. The database
+# cannot tell the two apart (a range's share of the table is not in its stats).
+LARGE_TEAM = 20_000
+
+
+def team_q(viewer: Distributor, *, by_range: bool = True) -> Q:
+    """The viewer's team: strictly below them, plus their own holding tank.
+
+    The few held members are named by primary key, so the downline stays a plain
+    range at any size. ``by_range=False`` tests the range without its index (the
+    queryset needs ``team_of``'s ``lo_value`` alias).
+    """
+    held = list(
+        Distributor.objects.filter(lo__isnull=True, enroller=viewer).values_list(
+            "pk", flat=True
+        )
+    )
     if viewer.lo is None:
-        return held
-    return Q(lo__gt=viewer.lo, lo__lt=viewer.hi) | held
+        return Q(pk__in=held)
+    column = "lo" if by_range else "lo_value"
+    downline = Q(**{f"{column}__gt": viewer.lo, f"{column}__lt": viewer.hi})
+    return downline | Q(pk__in=held) if held else downline
 
 
-def team_of(viewer: Distributor) -> DistributorQuerySet:
-    return Distributor.objects.filter(team_q(viewer))
+def is_large_team(viewer: Distributor) -> bool:
+    """At least LARGE_TEAM below the viewer (counting stops there: cheap)."""
+    if viewer.lo is None:
+        return False
+    below = Distributor.objects.downline_of(viewer).order_by()[:LARGE_TEAM]
+    return below.count() >= LARGE_TEAM
+
+
+def team_of(viewer: Distributor, *, by_range: bool = True) -> DistributorQuerySet:
+    members = Distributor.objects.all()
+    if not by_range:
+        # "lo + 0" is the same value the index cannot serve: the planner then
+        # uses the index of the sort or of the other filter instead.
+        members = members.alias(lo_value=F("lo") + 0)
+    return members.filter(team_q(viewer, by_range=by_range))
 
 
 def legs_of(viewer: Distributor) -> dict[str, tuple[int, int]]:
@@ -163,7 +194,8 @@ class TeamFilter:
 def team_list(viewer: Distributor, criteria: TeamFilter) -> DistributorQuerySet:
     """The viewer's team as the list shows it: filtered, annotated, sorted."""
     legs = legs_of(viewer)
-    members = team_of(viewer).select_related("user", "enroller")
+    by_range = criteria.sort == "name" or not is_large_team(viewer)
+    members = team_of(viewer, by_range=by_range).select_related("user", "enroller")
     members = with_position(members, viewer, legs)
     members = search(members, criteria.search)
     if criteria.leg:
@@ -242,7 +274,8 @@ def action_feed(
     viewer: Distributor, today: date | None = None, limit: int = 10
 ) -> ActionFeed:
     today = today or timezone.localdate()
-    team = team_of(viewer).select_related("user")
+    # Recent joiners and recent terminations are few: their own indexes lead.
+    team = team_of(viewer, by_range=False).select_related("user")
     waiting = list(holding_tank_of(viewer)[:limit])
     new = team.filter(join_date__gte=new_since(today)).order_by(
         "-join_date", "-distributor_id"

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -43,6 +44,23 @@ def _add_network_error(
 # --- the list and its export ------------------------------------------------------
 
 
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows: a 1,000,000-member team pages without a full count.
+
+    Past the cap the page says "10,000+" and filters narrow the list.
+    """
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.CAP
+
+
 @login_required
 @require_safe
 @vary_on_headers("HX-Request")
@@ -50,7 +68,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
     viewer = get_viewer(request.user)
     form = TeamFilterForm(request.GET)
     members = queries.team_list(viewer, form.criteria())
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
