@@ -554,3 +554,12 @@ def test_a_team_past_the_count_cap_says_so(client, alice, network, monkeypatch):
     client.force_login(alice)
     html = client.get(LIST).content.decode()
     assert "More than 3 members: use the filters to narrow the list." in html
+
+
+def test_an_outsider_gets_the_not_found_page(client, charlie, network):
+    client.force_login(charlie)
+    response = client.get("/team/100002/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "We could not find that page" in html
+    assert "Baker" not in html
