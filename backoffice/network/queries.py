@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 
 from backoffice.network.models import Distributor, DistributorQuerySet, Side
@@ -79,8 +80,7 @@ def team_q(viewer: Distributor, *, by_range: bool = True) -> Q:
     """The viewer's team: strictly below them, plus their own holding tank.
 
     The few held members are named by primary key, so the downline stays a plain
-    range at any size. ``by_range=False`` tests the range without its index (the
-    queryset needs ``team_of``'s ``lo_value`` alias).
+    range at any size. ``by_range=False`` tests the range without its index.
     """
     held = list(
         Distributor.objects.filter(lo__isnull=True, enroller=viewer).values_list(
@@ -89,8 +89,15 @@ def team_q(viewer: Distributor, *, by_range: bool = True) -> Q:
     )
     if viewer.lo is None:
         return Q(pk__in=held)
-    column = "lo" if by_range else "lo_value"
-    downline = Q(**{f"{column}__gt": viewer.lo, f"{column}__lt": viewer.hi})
+    if by_range:
+        downline = Q(lo__gt=viewer.lo, lo__lt=viewer.hi)
+    else:
+        # "lo + 0" is the same value, but no index serves it: the planner then
+        # leads with the index of the sort or of the other filter instead.
+        unindexed = F("lo") + 0
+        downline = Q(GreaterThan(unindexed, viewer.lo)) & Q(
+            LessThan(unindexed, viewer.hi)
+        )
     return downline | Q(pk__in=held) if held else downline
 
 
@@ -103,12 +110,7 @@ def is_large_team(viewer: Distributor) -> bool:
 
 
 def team_of(viewer: Distributor, *, by_range: bool = True) -> DistributorQuerySet:
-    members = Distributor.objects.all()
-    if not by_range:
-        # "lo + 0" is the same value the index cannot serve: the planner then
-        # uses the index of the sort or of the other filter instead.
-        members = members.alias(lo_value=F("lo") + 0)
-    return members.filter(team_q(viewer, by_range=by_range))
+    return Distributor.objects.filter(team_q(viewer, by_range=by_range))
 
 
 def legs_of(viewer: Distributor) -> dict[str, tuple[int, int]]:
