@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.network import actions
-from backoffice.network.admin_forms import MoveForm, TerminateForm
+from backoffice.network.admin_forms import MoveForm, StaffEnrollForm, TerminateForm
 from backoffice.network.models import Distributor, NetworkEvent
 
 
@@ -23,6 +23,7 @@ class DistributorAdmin(admin.ModelAdmin):
         "terminated_on",
     )
     list_filter = ("side", "terminated_on", "join_date")
+    change_list_template = "admin/network/distributor_change_list.html"
     search_fields = (
         "=distributor_id",
         "user__first_name",
@@ -72,6 +73,11 @@ class DistributorAdmin(admin.ModelAdmin):
     def get_urls(self):
         own = [
             path(
+                "enroll/",
+                self.admin_site.admin_view(self.enroll_view),
+                name="network_distributor_enroll",
+            ),
+            path(
                 "<int:pk>/move/",
                 self.admin_site.admin_view(self.move_view),
                 name="network_distributor_move",
@@ -101,6 +107,39 @@ class DistributorAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": title,
             "member": member,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/network/tool.html", context)
+
+    def enroll_view(self, request):
+        if not request.user.has_perm("network.add_distributor"):
+            raise PermissionDenied
+        form = StaffEnrollForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                member = actions.enroll_distributor(
+                    enroller=form.cleaned_data["enroller_id"],
+                    details=form.new_member(),
+                    placement=form.placement_choice(),
+                    actor=request.user,
+                    language=form.cleaned_data["language"],
+                )
+            except actions.NetworkError as error:
+                form.add_error(
+                    error.field if error.field in form.fields else None, error.message
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Enrolled %(id)s; an email to set the password was sent.")
+                    % {"id": member.distributor_id},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:network_distributor_change", member.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enroll a distributor"),
             "form": form,
             "opts": self.model._meta,
         }
