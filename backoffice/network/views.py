@@ -54,7 +54,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP + 1].count()
+        # Only the primary keys: the list's annotations would be computed too.
+        return self.object_list.order_by().values("pk")[: self.CAP + 1].count()
 
     @property
     def is_capped(self) -> bool:
