@@ -204,11 +204,15 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 HOLDING_TANK_DAYS = env_int("HOLDING_TANK_DAYS", 7, minimum=1)
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 10 * 60, minimum=60)
+TEAM_MESSAGES_PER_DAY = env_int("TEAM_MESSAGES_PER_DAY", 5, minimum=1)
+TEAM_RECIPIENTS_PER_DAY = env_int("TEAM_RECIPIENTS_PER_DAY", 1000, minimum=1)
 OTP_TOTP_ISSUER = COMPANY_NAME + " Back Office"
 
 SESSION_ENGINE = "backoffice.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True  # the cookie age is then an idle timeout
+# The cookie age is an idle timeout: AccountMiddleware touches the session at most
+# once a minute (saving it on every request would write on every page view).
+SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

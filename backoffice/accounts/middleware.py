@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
-from backoffice.accounts.sessions import IP_KEY, USER_AGENT_KEY
+from backoffice.accounts.sessions import IP_KEY, SEEN_KEY, USER_AGENT_KEY
 from backoffice.lib.http import client_ip, user_agent
 
 # Pages a staff member without two-factor sign-in may still reach.
@@ -49,6 +51,10 @@ class AccountMiddleware:
                 session[IP_KEY] = ip
             if session.get(USER_AGENT_KEY) != agent:
                 session[USER_AGENT_KEY] = agent
+            now = int(time.time())
+            if now - session.get(SEEN_KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+                # A changed session is saved with a fresh expiry: the idle timeout.
+                session[SEEN_KEY] = now
             if user.language and user.language != translation.get_language():
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language

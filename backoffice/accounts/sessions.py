@@ -15,6 +15,7 @@ from django.utils import timezone
 IP_KEY = "_ip"
 USER_AGENT_KEY = "_ua"
 SIGNED_IN_AT_KEY = "_signed_in_at"
+SEEN_KEY = "_seen"
 
 
 class SessionStore(DBStore):
