@@ -15,6 +15,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.view_securityevent",
         "network.view_distributor",
         "network.view_networkevent",
+        "network.view_teammessage",
     },
     "fulfilment": {
         "accounts.view_user",
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "network.change_distributor",
         "network.add_distributor",
         "network.view_networkevent",
+        "network.view_teammessage",
     },
 }
 

@@ -11,12 +11,20 @@ from django.utils import translation
 
 
 @task()
-def send_email(*, to: list[str], subject: str, text: str, html: str = "") -> int:
+def send_email(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    reply_to: list[str] | None = None,
+) -> int:
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
+        reply_to=reply_to,
     )
     if html:
         message.attach_alternative(html, "text/html")
@@ -29,10 +37,12 @@ def queue_email(
     template: str,
     context: dict,
     language: str | None = None,
+    reply_to: str = "",
 ) -> None:
     """Render ``emails/<template>_subject.txt`` and ``_body.txt`` and send on commit.
 
     Rendering happens now, in the recipient's language; the worker only sends.
+    ``reply_to`` (optional) is where replies go instead of the no-reply sender.
     """
     if not to:
         return
@@ -47,6 +57,7 @@ def queue_email(
         subject = render_to_string(f"emails/{template}_subject.txt", full_context)
         text = render_to_string(f"emails/{template}_body.txt", full_context)
     subject = " ".join(subject.split())
+    extra = {"reply_to": [reply_to]} if reply_to else {}
     transaction.on_commit(
-        lambda: send_email.enqueue(to=[to], subject=subject, text=text)
+        lambda: send_email.enqueue(to=[to], subject=subject, text=text, **extra)
     )

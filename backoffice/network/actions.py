@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backoffice.accounts.models import User
 from backoffice.lib.emails import queue_email
-from backoffice.network import tree
+from backoffice.network import queries, tree
 from backoffice.network.models import (
     Distributor,
     LegPreference,
     NetworkEvent,
     Side,
+    TeamMessage,
 )
 
 FIRST_DISTRIBUTOR_ID = 100001
@@ -384,3 +386,161 @@ def terminate_distributor(
             detail={"effective": effective.isoformat(), "reason": reason.strip()},
         )
     return member
+
+
+TEAM_MESSAGE_MAX_RECIPIENTS = 500
+TEAM_MESSAGE_WINDOW = timedelta(hours=24)
+SUBJECT_MAX_LENGTH = TeamMessage._meta.get_field("subject").max_length
+BODY_MAX_LENGTH = TeamMessage._meta.get_field("body").max_length
+
+
+def next_send_time(
+    sent: list[tuple[datetime, int]],
+    recipients: int,
+    *,
+    max_messages: int,
+    max_recipients: int,
+) -> datetime | None:
+    """When a message to ``recipients`` members fits the daily limits; None: now.
+
+    ``sent`` is the (time, recipient count) of the sender's messages in the last
+    window, oldest first; each stops counting a window after it was sent.
+    """
+    remaining = list(sent)
+    allowed_at = None
+    while remaining and (
+        len(remaining) >= max_messages
+        or sum(count for _when, count in remaining) + recipients > max_recipients
+    ):
+        when, _count = remaining.pop(0)
+        allowed_at = when + TEAM_MESSAGE_WINDOW
+    return allowed_at
+
+
+def _check_message_text(subject: str, body: str) -> None:
+    if not subject:
+        raise NetworkError(_("Enter a subject."), field="subject")
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        raise NetworkError(
+            _("Keep the subject to %(count)s characters.")
+            % {"count": SUBJECT_MAX_LENGTH},
+            field="subject",
+        )
+    if not body:
+        raise NetworkError(_("Write a message."), field="body")
+    if len(body) > BODY_MAX_LENGTH:
+        raise NetworkError(
+            _("Keep the message to %(count)s characters.") % {"count": BODY_MAX_LENGTH},
+            field="body",
+        )
+
+
+def _check_send_limits(sender: Distributor, recipients: int, now: datetime) -> None:
+    max_messages = settings.TEAM_MESSAGES_PER_DAY
+    max_recipients = settings.TEAM_RECIPIENTS_PER_DAY
+    if recipients > max_recipients:
+        raise NetworkError(
+            ngettext(
+                "You can message at most %(count)s member a day.",
+                "You can message at most %(count)s members a day.",
+                max_recipients,
+            )
+            % {"count": max_recipients},
+            field="to",
+        )
+    sent = list(
+        TeamMessage.objects.sent_by(sender)
+        .sent_after(now - TEAM_MESSAGE_WINDOW)
+        .order_by("created_at", "id")
+        .values_list("created_at", "recipient_count")
+    )
+    allowed_at = next_send_time(
+        sent, recipients, max_messages=max_messages, max_recipients=max_recipients
+    )
+    if allowed_at is None:
+        return
+    again = formats.date_format(timezone.localtime(allowed_at), "DATETIME_FORMAT")
+    if len(sent) >= max_messages:
+        message = ngettext(
+            "You can send %(count)s team message a day. You can send again after "
+            "%(again)s.",
+            "You can send %(count)s team messages a day. You can send again after "
+            "%(again)s.",
+            max_messages,
+        ) % {"count": max_messages, "again": again}
+    else:
+        left = max(max_recipients - sum(count for _when, count in sent), 0)
+        message = ngettext(
+            "You can message %(count)s member a day and have %(left)s left: choose "
+            "fewer members, or send to all of them after %(again)s.",
+            "You can message %(count)s members a day and have %(left)s left: choose "
+            "fewer members, or send to all of them after %(again)s.",
+            max_recipients,
+        ) % {"count": max_recipients, "left": left, "again": again}
+    raise NetworkError(message)
+
+
+def send_team_message(
+    *, sender: Distributor, recipient_ids: list[int], subject: str, body: str
+) -> TeamMessage:
+    """Email a message to chosen members of the sender's team, within daily limits."""
+    subject, body = subject.strip(), body.strip()
+    _check_message_text(subject, body)
+    wanted = list(dict.fromkeys(recipient_ids))
+    if not wanted:
+        raise NetworkError(_("Choose at least one member."), field="to")
+    if len(wanted) > TEAM_MESSAGE_MAX_RECIPIENTS:
+        raise NetworkError(
+            _("You can message at most %(count)s members at a time.")
+            % {"count": TEAM_MESSAGE_MAX_RECIPIENTS},
+            field="to",
+        )
+    if sender.is_terminated():
+        raise NetworkError(_("A terminated distributor cannot message the team."))
+    today = timezone.localdate()
+    with transaction.atomic():
+        # Two quick submissions wait for each other here, so both cannot pass the
+        # daily limit. NO KEY: rows that merely reference the sender don't wait.
+        locked = (
+            Distributor.objects.select_for_update(no_key=True)
+            .only("pk", "share_email_downline")
+            .get(pk=sender.pk)
+        )
+        members = list(queries.team_members(sender, wanted).select_related("user"))
+        if len(members) != len(wanted):
+            # An unknown ID and someone else's member get the same answer.
+            raise NetworkError(
+                _("You can only message members of your own team."), field="to"
+            )
+        recipients = [m for m in members if not m.is_terminated(today)]
+        if not recipients:
+            raise NetworkError(
+                _("Terminated members get no messages: choose someone else."),
+                field="to",
+            )
+        now = timezone.now()
+        _check_send_limits(locked, len(recipients), now)
+        message = TeamMessage.objects.create(
+            sender=locked,
+            subject=subject,
+            body=body,
+            recipient_count=len(recipients),
+            created_at=now,
+        )
+        reply_to = sender.user.email if locked.share_email_downline else ""
+        for member in recipients:
+            queue_email(
+                to=member.user.email,
+                template="network/team_message",
+                context={
+                    "recipient_name": member.user.first_name,
+                    "sender_name": sender.name,
+                    "sender_id": sender.distributor_id,
+                    "subject": subject,
+                    "body": body,
+                    "can_reply": bool(reply_to),
+                },
+                language=member.user.language,
+                reply_to=reply_to,
+            )
+    return message

@@ -8,9 +8,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.accounts.models import User
-from backoffice.network.actions import NewMember, Placement
+from backoffice.network.actions import (
+    BODY_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    NewMember,
+    Placement,
+)
 from backoffice.network.models import Side
-from backoffice.network.queries import MAX_DISTRIBUTOR_ID, TeamFilter
+from backoffice.network.queries import (
+    MAX_DISTRIBUTOR_ID,
+    TeamFilter,
+    parse_distributor_id,
+)
 
 US_STATES = [
     ("AL", "Alabama"),
@@ -296,3 +305,30 @@ class EnrollForm(forms.Form):
             case self.POSITION:
                 return Placement.position(data["parent"], data["side"])
         return Placement.holding()
+
+
+class DistributorIdsField(forms.Field):
+    """Every checked ``to`` box: distributor IDs, in order, each once."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        ids = [parse_distributor_id(item) for item in value or []]
+        if None in ids:
+            raise forms.ValidationError(_("Choose members from the list."), code="id")
+        return list(dict.fromkeys(ids))
+
+
+class TeamMessageForm(forms.Form):
+    """A message to members of the team; who may receive it is the action's rule."""
+
+    to = DistributorIdsField(
+        label=_("Send to"),
+        error_messages={"required": _("Choose at least one member.")},
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX_LENGTH)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )

@@ -261,3 +261,42 @@ class NetworkEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The network audit log is append-only")
+
+
+class TeamMessageQuerySet(models.QuerySet["TeamMessage"]):
+    def sent_by(self, sender: Distributor) -> TeamMessageQuerySet:
+        return self.filter(sender=sender)
+
+    def sent_after(self, moment) -> TeamMessageQuerySet:
+        return self.filter(created_at__gt=moment)
+
+
+class TeamMessage(models.Model):
+    """A message a distributor emailed to members of their team (the send record)."""
+
+    sender = models.ForeignKey(
+        Distributor,
+        on_delete=models.PROTECT,
+        related_name="team_messages",
+        verbose_name=_("sender"),
+    )
+    subject = models.CharField(_("subject"), max_length=150)
+    body = models.TextField(_("message"), max_length=5000)
+    recipient_count = models.PositiveIntegerField(_("recipients"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = TeamMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team message")
+        verbose_name_plural = _("team messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient_count__gte=1),
+                name="team_message_has_recipients",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} {self.sender_id}: {self.subject}"

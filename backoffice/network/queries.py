@@ -343,3 +343,10 @@ def enrollees_in_team(viewer: Distributor, sponsor: Distributor) -> DistributorQ
         )
         .order_by("-join_date", "distributor_id")
     )
+
+
+def team_members(
+    viewer: Distributor, distributor_ids: list[int]
+) -> DistributorQuerySet:
+    """The members of the viewer's team among ``distributor_ids`` (others dropped)."""
+    return team_of(viewer).filter(distributor_id__in=distributor_ids)

@@ -10,5 +10,6 @@ urlpatterns = [
     path("tree/", views.tree_view, name="tree"),
     path("enrolled/", views.enrolled, name="enrolled"),
     path("enroll/", views.enroll, name="enroll"),
+    path("message/", views.team_message, name="message"),
     path("<int:distributor_id>/", views.member_detail, name="member"),
 ]

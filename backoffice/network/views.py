@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,13 +17,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from backoffice.network import actions, queries, tree
 from backoffice.network.access import get_member_for_viewer, get_viewer
 from backoffice.network.actions import NetworkError
-from backoffice.network.forms import EnrollForm, PlaceForm, TeamFilterForm
+from backoffice.network.forms import (
+    EnrollForm,
+    PlaceForm,
+    TeamFilterForm,
+    TeamMessageForm,
+)
 from backoffice.network.models import Distributor, Side
 
 PAGE_SIZE = 25
@@ -351,3 +358,76 @@ def enroll(request: HttpRequest) -> HttpResponse:
             )
             return redirect("team:member", distributor_id=member.distributor_id)
     return render(request, "network/enroll.html", {"form": form, "viewer": viewer})
+
+
+# --- a message to the team ----------------------------------------------------
+#
+# The team list's "Message these members" link carries its filters here: the
+# page lists the active members they match (up to the per-message limit), all
+# checked; the sender may untick some. The POST names the checked IDs, and the
+# action checks every one of them against the sender's team again.
+
+
+def _posted_recipients(viewer: Distributor, request: HttpRequest) -> list[Distributor]:
+    """The posted ``to`` members that are on the viewer's team, in posted order."""
+    numbers = [queries.parse_distributor_id(v) for v in request.POST.getlist("to")]
+    wanted = [n for n in dict.fromkeys(numbers) if n is not None]
+    wanted = wanted[: actions.TEAM_MESSAGE_MAX_RECIPIENTS]
+    position = {number: index for index, number in enumerate(wanted)}
+    members = (
+        queries.team_members(viewer, wanted).not_terminated().select_related("user")
+    )
+    return sorted(members, key=lambda member: position[member.distributor_id])
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def team_message(request: HttpRequest) -> HttpResponse:
+    viewer = get_viewer(request.user)
+    limit = actions.TEAM_MESSAGE_MAX_RECIPIENTS
+    query = ""
+    if request.method == "POST":
+        form = TeamMessageForm(request.POST)
+        if form.is_valid():
+            try:
+                message = actions.send_team_message(
+                    sender=viewer,
+                    recipient_ids=form.cleaned_data["to"],
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                )
+            except NetworkError as error:
+                _add_network_error(form, error, ("to", "subject", "body"))
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Your message was sent to %(count)s member.",
+                        "Your message was sent to %(count)s members.",
+                        message.recipient_count,
+                    )
+                    % {"count": message.recipient_count},
+                )
+                return redirect("team:list")
+        recipients = _posted_recipients(viewer, request)
+        too_many = False
+    else:
+        form = TeamMessageForm()
+        criteria = TeamFilterForm(request.GET).criteria()
+        found = list(queries.team_list(viewer, criteria).not_terminated()[: limit + 1])
+        too_many = len(found) > limit
+        recipients = [] if too_many else found
+        filters = request.GET.copy()
+        filters.pop("page", None)
+        query = filters.urlencode()
+    context = {
+        "form": form,
+        "recipients": recipients,
+        "too_many": too_many,
+        "max_recipients": limit,
+        "query": query,
+        "messages_per_day": settings.TEAM_MESSAGES_PER_DAY,
+        "recipients_per_day": settings.TEAM_RECIPIENTS_PER_DAY,
+        "shares_email": viewer.share_email_downline,
+    }
+    return render(request, "network/message.html", context)
