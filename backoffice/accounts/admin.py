@@ -6,6 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.accounts import actions
 from backoffice.accounts.models import LoginLock, SecurityEvent, User
+from backoffice.lib.admin import ReadOnlyAdmin
 
 # Device secrets stay out of the admin; staff reset a lost device from the user.
 for model in (TOTPDevice, StaticDevice):
@@ -67,22 +68,13 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "identifier", "user", "ip_address")
     list_filter = ("kind",)
     search_fields = ("identifier", "user__username", "ip_address")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     readonly_fields = [f.name for f in SecurityEvent._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(LoginLock)

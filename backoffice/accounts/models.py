@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from backoffice.lib.http import describe_device
 
 
@@ -137,13 +138,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
 
 
-class SecurityEventQuerySet(models.QuerySet["SecurityEvent"]):
-    def update(self, **kwargs):
-        raise TypeError("The security log is append-only")
-
-    def delete(self):
-        raise TypeError("The security log is append-only")
-
+class SecurityEventQuerySet(AppendOnlyQuerySet):
     def for_user(self, user: User) -> SecurityEventQuerySet:
         return self.filter(user=user)
 
@@ -154,7 +149,7 @@ class SecurityEventQuerySet(models.QuerySet["SecurityEvent"]):
         return self.filter(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED)
 
 
-class SecurityEvent(models.Model):
+class SecurityEvent(AppendOnlyModel):
     """One line of the append-only security log."""
 
     class Kind(models.TextChoices):
@@ -204,14 +199,6 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.identifier}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("The security log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The security log is append-only")
 
     @property
     def device(self) -> str:

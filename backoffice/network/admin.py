@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.lib.admin import ReadOnlyAdmin
 from backoffice.network import actions
 from backoffice.network.admin_forms import MoveForm, StaffEnrollForm, TerminateForm
 from backoffice.network.models import Distributor, NetworkEvent, TeamMessage
@@ -176,37 +177,19 @@ class DistributorAdmin(admin.ModelAdmin):
 
 
 @admin.register(NetworkEvent)
-class NetworkEventAdmin(admin.ModelAdmin):
+class NetworkEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "member", "actor")
     list_filter = ("kind",)
     search_fields = ("=member__distributor_id",)
     list_select_related = ("member__user", "actor")
     readonly_fields = [f.name for f in NetworkEvent._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(TeamMessage)
-class TeamMessageAdmin(admin.ModelAdmin):
+class TeamMessageAdmin(ReadOnlyAdmin):
     """What distributors sent their teams (support looks here after a complaint)."""
 
     list_display = ("created_at", "sender", "subject", "recipient_count")
     search_fields = ("=sender__distributor_id", "subject")
     list_select_related = ("sender__user",)
     readonly_fields = [f.name for f in TeamMessage._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.lib.append_only import AppendOnlyModel
+
 
 class Side(models.TextChoices):
     LEFT = "L", _("Left")
@@ -214,15 +216,7 @@ class TreeLock(models.Model):
         return "tree lock"
 
 
-class NetworkEventQuerySet(models.QuerySet["NetworkEvent"]):
-    def update(self, **kwargs):
-        raise TypeError("The network audit log is append-only")
-
-    def delete(self):
-        raise TypeError("The network audit log is append-only")
-
-
-class NetworkEvent(models.Model):
+class NetworkEvent(AppendOnlyModel):
     """Append-only audit of every change to the network (enrollments, placements)."""
 
     class Kind(models.TextChoices):
@@ -246,21 +240,11 @@ class NetworkEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = NetworkEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d} {self.kind} {self.member_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("The network audit log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The network audit log is append-only")
 
 
 class TeamMessageQuerySet(models.QuerySet["TeamMessage"]):

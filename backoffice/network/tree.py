@@ -176,16 +176,16 @@ def outer_bottom(top: Distributor, side: str) -> Distributor:
     return run.filter(depth__gte=top.depth).order_by("-depth").first()
 
 
-def ancestor_ids(member: Distributor) -> list[int]:
-    """Primary keys of the placement upline of ``member``, top first.
+def _upline_runs(member: Distributor):
+    """Filters for the runs of same-side steps on the way up from ``member``.
 
     The path up from a member is a run of left children, then a run of right
-    children, and so on; each run is one indexed range on (left_top|right_top,
-    depth), so a member 20,000 deep on an outer leg costs one or two queries.
+    children, and so on. Each run is one indexed range on (left_top|right_top,
+    depth), and ends at its top, whose own run comes next: a member 20,000 deep
+    on an outer leg has one or two runs above them.
     """
     if member.lo is None or member.is_root:
-        return []
-    chain: list[int] = []
+        return
     side, left_top, right_top, depth = (
         member.side,
         member.left_top,
@@ -194,20 +194,23 @@ def ancestor_ids(member: Distributor) -> list[int]:
     )
     while side:
         column, top = (
-            ("left_top", left_top)
-            if side == Side.LEFT
-            else (
-                "right_top",
-                right_top,
-            )
+            ("left_top", left_top) if side == Side.LEFT else ("right_top", right_top)
         )
-        run = list(
-            Distributor.objects.filter(**{column: top, "depth__lt": depth})
+        yield Q(**{column: top, "depth__lt": depth})
+        side, left_top, right_top, depth = Distributor.objects.values_list(
+            "side", "left_top", "right_top", "depth"
+        ).get(pk=top)
+
+
+def ancestor_ids(member: Distributor) -> list[int]:
+    """Primary keys of the placement upline of ``member``, top first."""
+    chain: list[int] = []
+    for run in _upline_runs(member):
+        chain.extend(
+            Distributor.objects.filter(run)
             .order_by("-depth")
-            .values_list("pk", "side", "left_top", "right_top", "depth")
+            .values_list("pk", flat=True)
         )
-        chain.extend(row[0] for row in run)
-        _pk, side, left_top, right_top, depth = run[-1]
     chain.reverse()
     return chain
 
@@ -215,29 +218,10 @@ def ancestor_ids(member: Distributor) -> list[int]:
 def ancestors_filter(member: Distributor) -> Q:
     """A filter selecting the placement upline of ``member``, without reading it.
 
-    One primary-key lookup per run of same-side steps (see ``ancestor_ids``); the
-    result can be counted, paginated or tested for membership by the database.
+    One primary-key lookup per run; the result can be counted, paginated or
+    tested for membership by the database.
     """
     clauses = Q(pk__in=[])
-    if member.lo is None or member.is_root:
-        return clauses
-    side, left_top, right_top, depth = (
-        member.side,
-        member.left_top,
-        member.right_top,
-        member.depth,
-    )
-    while side:
-        column, top = (
-            ("left_top", left_top)
-            if side == Side.LEFT
-            else (
-                "right_top",
-                right_top,
-            )
-        )
-        clauses |= Q(**{column: top, "depth__lt": depth})
-        side, left_top, right_top, depth = Distributor.objects.values_list(
-            "side", "left_top", "right_top", "depth"
-        ).get(pk=top)
+    for run in _upline_runs(member):
+        clauses |= run
     return clauses
