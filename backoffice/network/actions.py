@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -188,9 +189,9 @@ def enroll_distributor(
                 last_name=details.last_name,
                 email=email,
                 language=language,
+                # No password until they set one from the welcome email.
+                password=make_password(None),
             )
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
             days = settings.HOLDING_TANK_DAYS if hold_days is None else hold_days
             member = Distributor.objects.create(
                 distributor_id=distributor_id,
