@@ -104,3 +104,15 @@ def test_database_worker_sends_queued_email(settings):
 
     assert [m.subject for m in mail.outbox] == ["Queued"]
     assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
+
+
+def test_scheduler_refuses_a_busy_loop():
+    from django.core.management import CommandError
+    from django_tasks_db.models import DBTaskResult
+
+    from backoffice.lib.schedule import SCHEDULE
+
+    with pytest.raises(CommandError, match="at least 1 second"):
+        call_command("run_scheduler", "--interval", "0")
+    assert SCHEDULE
+    assert not DBTaskResult.objects.exists()  # nothing enqueued before the refusal

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from backoffice.lib.schedule import SCHEDULE
@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=30)
 
     def handle(self, *args, once: bool, interval: int, **options) -> None:
+        if interval < 1:
+            raise CommandError("--interval must be at least 1 second.")
         last_run: dict[str, object] = {}
         while True:
             now = timezone.now()
