@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "backoffice.accounts",
     "backoffice.dashboard",
     "backoffice.network",
+    "backoffice.shop",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -207,6 +208,31 @@ REAUTH_SECONDS = env_int("REAUTH_SECONDS", 10 * 60, minimum=60)
 TEAM_MESSAGES_PER_DAY = env_int("TEAM_MESSAGES_PER_DAY", 5, minimum=1)
 TEAM_RECIPIENTS_PER_DAY = env_int("TEAM_RECIPIENTS_PER_DAY", 1000, minimum=1)
 OTP_TOTP_ISSUER = COMPANY_NAME + " Back Office"
+
+# --- shop and orders ---------------------------------------------------------
+# Payment providers offered at checkout, in order: "demo" (development only: a
+# clearly labelled fake card), "wallet" (the commission balance), "stripe" (card).
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", ["demo", "wallet"] if DEBUG else ["wallet"])
+if "demo" in PAYMENT_PROVIDERS and not DEBUG:
+    raise ImproperlyConfigured("The demo card provider is refused when DEBUG is off")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Only tests and local fakes point the client elsewhere.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
+if "stripe" in PAYMENT_PROVIDERS and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDERS has stripe: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET"
+    )
+# An order not paid within this many minutes is cancelled and its stock released.
+UNPAID_ORDER_MINUTES = env_int("UNPAID_ORDER_MINUTES", 60, minimum=5)
+RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 45, minimum=1)
+# Percentages, whole numbers: refund 90 % of the net cost; exchanges keep 10 %.
+RETURN_REFUND_PERCENT = env_int("RETURN_REFUND_PERCENT", 90, minimum=0)
+EXCHANGE_RESTOCKING_PERCENT = env_int("EXCHANGE_RESTOCKING_PERCENT", 10, minimum=0)
+AUTOSHIP_LEAD_DAYS = env_int("AUTOSHIP_LEAD_DAYS", 5, minimum=0)
+AUTOSHIP_MAX_ATTEMPTS = env_int("AUTOSHIP_MAX_ATTEMPTS", 3, minimum=1)
+AUTOSHIP_RETRY_HOURS = env_int("AUTOSHIP_RETRY_HOURS", 24, minimum=1)
+ACTIVE_PV_30_DAYS = 50
 
 SESSION_ENGINE = "backoffice.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
