@@ -212,7 +212,9 @@ OTP_TOTP_ISSUER = COMPANY_NAME + " Back Office"
 # --- shop and orders ---------------------------------------------------------
 # Payment providers offered at checkout, in order: "demo" (development only: a
 # clearly labelled fake card), "wallet" (the commission balance), "stripe" (card).
-PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", ["demo", "wallet"] if DEBUG else ["wallet"])
+PAYMENT_PROVIDERS = env_list(
+    "PAYMENT_PROVIDERS", ["demo", "wallet"] if DEBUG else ["wallet"]
+)
 if "demo" in PAYMENT_PROVIDERS and not DEBUG:
     raise ImproperlyConfigured("The demo card provider is refused when DEBUG is off")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")

@@ -41,4 +41,5 @@ def test_every_state_has_zip_prefixes():
         any(zip_matches_state(f"{p:03d}01", code) for p in range(1000))
         for code in STATES
     )
-    assert is_zip("12345") and not is_zip("123456")
+    assert is_zip("12345")
+    assert not is_zip("123456")

@@ -33,7 +33,8 @@ def test_place_order_freezes_prices_reserves_stock_and_awaits_payment(
     assert order.tax == D("6.96")  # California 7.25 % on the goods
     assert order.total == D("109.31")
     assert (order.pv, order.cv) == (D("70"), D("73.6"))
-    assert order.number.startswith("GX-") and len(order.number) == 13
+    assert order.number.startswith("GX-")
+    assert len(order.number) == 13
     assert [(line.sku, line.quantity) for line in order.lines.all()] == [
         ("501", 2),
         ("801", 1),
