@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from backoffice.shop.views import catalog
 
 app_name = "shop"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", catalog.catalog, name="catalog"),
+]

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from backoffice.shop.views import staff
 
 app_name = "fulfilment"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", staff.queue, name="queue"),
+]
