@@ -27,6 +27,18 @@ CITIES = {
     "GA": "Atlanta",
     "NJ": "Newark",
 }
+ZIP_CODES = {
+    "CA": "90012",
+    "TX": "77002",
+    "FL": "33130",
+    "AZ": "85004",
+    "NV": "89101",
+    "IL": "60601",
+    "NY": "10001",
+    "WA": "98101",
+    "GA": "30303",
+    "NJ": "07102",
+}
 
 
 def _open_spot(start, left, right, rng) -> tuple[int, str] | None:
@@ -106,7 +118,7 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
                 address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} St",
                 city=CITIES[state],
                 state=state,
-                postal_code=f"{rng.randint(10000, 99999)}",
+                postal_code=ZIP_CODES[state],
                 date_of_birth=(
                     timezone.localdate() - timedelta(days=365 * rng.randint(21, 70))
                 ),
