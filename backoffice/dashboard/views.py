@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from backoffice.accounts.models import SecurityEvent
 from backoffice.network.queries import team_summary
+from backoffice.shop.cards import orders_summary
 
 
 @login_required
@@ -25,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "previous_sign_in": previous,
             "has_two_factor": user.has_two_factor,
             "team": team_summary(distributor) if distributor else None,
+            "orders": orders_summary(distributor) if distributor else None,
         },
     )
 

@@ -1,0 +1,43 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.shop.tests.conftest import pay_with_demo_card, place, ship_to_ca
+
+
+def test_dashboard_shows_recent_orders_and_30_day_pv(client, team, catalog, fedex):
+    alice = team["alice"]
+    paid = place(alice, {catalog["801"]: 1}, ship_to_ca(fedex))  # 36 PV
+    pay_with_demo_card(paid)
+    unpaid = place(alice, {catalog["501"]: 1}, ship_to_ca(fedex))
+    place(team["charlie"], {catalog["505"]: 1}, ship_to_ca(fedex))
+    client.force_login(alice.user)
+    response = client.get(reverse("dashboard:home"))
+    card = response.context["orders"]
+    assert [order.number for order in card["recent"]] == [unpaid.number, paid.number]
+    assert card["pv30"] == Decimal("36")
+    assert card["is_active"] is False
+    assert paid.number in response.text
+    assert "Inactive (needs 50 PV)" in response.text
+
+
+def test_pv_older_than_30_days_does_not_keep_anyone_active(
+    client, team, catalog, fedex
+):
+    alice = team["alice"]
+    with time_machine.travel(timezone.now() - timedelta(days=30)):
+        pay_with_demo_card(place(alice, {catalog["820"]: 1}, ship_to_ca(fedex)))
+    pay_with_demo_card(place(alice, {catalog["801"]: 2}, ship_to_ca(fedex)))
+    client.force_login(alice.user)
+    card = client.get(reverse("dashboard:home")).context["orders"]
+    assert card["pv30"] == Decimal("72")
+    assert card["is_active"] is True
+
+
+def test_staff_dashboard_has_no_orders_card(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("dashboard:home"), follow=True)
+    assert response.context.get("orders") is None
