@@ -1,11 +1,11 @@
-"""Gates: an order (or return) of the signed-in distributor, or 404."""
+"""Gates: the signed-in distributor's orders, stock and customers, or 404."""
 
 from __future__ import annotations
 
 from django.http import Http404
 
 from backoffice.network.models import Distributor
-from backoffice.shop.models import Order
+from backoffice.shop.models import InventoryItem, Order, RetailCustomer
 
 
 def get_order_for_viewer(viewer: Distributor, number: str) -> Order:
@@ -19,3 +19,30 @@ def get_order_for_viewer(viewer: Distributor, number: str) -> Order:
     if order is None:
         raise Http404
     return order
+
+
+def get_item_for_viewer(viewer: Distributor, sku: str) -> InventoryItem:
+    """The viewer's stock of the product ``sku``; 404 when they never held it."""
+    item = (
+        InventoryItem.objects.for_distributor(viewer)
+        .select_related("product")
+        .filter(product__sku=sku)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+def get_customer_for_viewer(
+    viewer: Distributor, customer_id: int | str
+) -> RetailCustomer:
+    """A retail customer who bought through the viewer's shop; 404 otherwise."""
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    customer = RetailCustomer.objects.for_distributor(viewer).filter(pk=pk).first()
+    if customer is None:
+        raise Http404
+    return customer

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Count, F, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.lib.append_only import AppendOnlyModel
@@ -60,6 +61,29 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class RetailCustomerQuerySet(models.QuerySet["RetailCustomer"]):
+    def for_distributor(self, distributor) -> RetailCustomerQuerySet:
+        return self.filter(distributor=distributor)
+
+    def with_totals(self) -> RetailCustomerQuerySet:
+        """Paid orders' count, net total (after refunds) and last order date."""
+        paid = Q(orders__paid_at__isnull=False)
+        money = models.DecimalField(max_digits=14, decimal_places=2)
+        return self.annotate(
+            order_count=Count("orders", filter=paid),
+            total_spent=Coalesce(
+                Sum(
+                    F("orders__total") - F("orders__refunded_amount"),
+                    filter=paid,
+                    output_field=money,
+                ),
+                Value(Decimal("0.00")),
+                output_field=money,
+            ),
+            last_order_on=Max("orders__placed_on", filter=paid),
+        )
+
+
 class RetailCustomer(models.Model):
     """Someone who bought through a distributor's personal shop (no account)."""
 
@@ -71,6 +95,8 @@ class RetailCustomer(models.Model):
     email = models.EmailField(_("email"))
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RetailCustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
