@@ -254,7 +254,12 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # Chrome applies form-action to the redirect after a form post: "Pay"
+    # redirects to Stripe Checkout.
+    "form-action": [
+        CSP.SELF,
+        *(["https://checkout.stripe.com"] if "stripe" in PAYMENT_PROVIDERS else []),
+    ],
     "frame-ancestors": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"

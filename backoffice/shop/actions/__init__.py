@@ -502,6 +502,13 @@ def charge_saved_method(*, order: Order, provider_code: str, token: str) -> Paym
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.is_paid:
             return order.payments.get(status=PaymentStatus.SUCCEEDED)
+        # A charge the provider accepted but has not yet settled (confirmed later
+        # by webhook) must not be made a second time.
+        awaiting = order.payments.filter(
+            status=PaymentStatus.PENDING, provider=provider.code
+        ).exclude(reference="")
+        if awaiting.exists():
+            return awaiting.latest("created_at")
         attempt = order.payments.count() + 1
         payment = Payment.objects.create(
             order=order,
@@ -830,6 +837,15 @@ def issue_refund(
             raise ShopError(error.message) from None
     refund.refresh_from_db()
     return refund
+
+
+def fail_refund(*, refund: Refund, message: str) -> bool:
+    """The provider could not give the money back: staff must act (logged, shown)."""
+    with transaction.atomic():
+        updated = Refund.objects.filter(
+            pk=refund.pk, status=RefundStatus.PENDING
+        ).update(status=RefundStatus.FAILED, reason=message[:200])
+    return bool(updated)
 
 
 def confirm_refund(*, refund: Refund, reference: str) -> bool:
