@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from backoffice.accounts.models import SecurityEvent
 from backoffice.network.queries import team_summary
-from backoffice.shop.cards import orders_summary
+from backoffice.shop.reads import autoship_summary, orders_summary
 
 
 @login_required
@@ -27,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "has_two_factor": user.has_two_factor,
             "team": team_summary(distributor) if distributor else None,
             "orders": orders_summary(distributor) if distributor else None,
+            "autoship": autoship_summary(distributor) if distributor else None,
         },
     )
 

@@ -26,4 +26,6 @@ class Job:
 
 SCHEDULE: tuple[Job, ...] = (
     Job("backoffice.network.tasks.place_overdue_members", timedelta(minutes=10)),
+    Job("backoffice.shop.tasks.run_autoships", timedelta(minutes=15)),
+    Job("backoffice.shop.tasks.cancel_unpaid_orders", timedelta(minutes=10)),
 )

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from backoffice.shop.views import autoship
 
 app_name = "autoship"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", autoship.home, name="home"),
+    path("start/", autoship.start, name="start"),
+    path("edit/", autoship.edit, name="edit"),
+    path("skip/", autoship.skip, name="skip"),
+    path("pause/", autoship.pause, name="pause"),
+    path("resume/", autoship.resume, name="resume"),
+    path("cancel/", autoship.cancel, name="cancel"),
+]

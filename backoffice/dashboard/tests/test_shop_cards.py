@@ -41,3 +41,31 @@ def test_staff_dashboard_has_no_orders_card(client, staff):
     client.force_login(staff)
     response = client.get(reverse("dashboard:home"), follow=True)
     assert response.context.get("orders") is None
+
+
+def test_dashboard_autoship_card_shows_the_next_date_and_activity(
+    client, team, catalog, fedex
+):
+    from datetime import date
+
+    from backoffice.shop.actions import autoship as autoship_actions
+
+    alice = team["alice"]
+    with time_machine.travel("2026-06-01 09:00 -07:00", tick=False):
+        client.force_login(alice.user)
+        assert "Start an autoship" in client.get(reverse("dashboard:home")).text
+        autoship_actions.start_autoship(
+            distributor=alice,
+            items=[(catalog["501"].pk, 2), (catalog["801"].pk, 1)],  # 70 PV
+            day_of_month=10,
+            first_run_on=date(2026, 6, 10),
+            delivery=ship_to_ca(fedex),
+            payment_provider="demo",
+            payment_token="demo_4242424242424242",  # noqa: S106 (test card)
+            payment_label="Demo card •••• 4242",
+        )
+        response = client.get(reverse("dashboard:home"))
+    card = response.context["autoship"]
+    assert card["next_run_on"] == date(2026, 6, 10)
+    assert card["keeps_active"] is True
+    assert 'id="autoship-next">June 10, 2026<' in response.text

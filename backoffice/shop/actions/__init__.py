@@ -502,6 +502,8 @@ def charge_saved_method(*, order: Order, provider_code: str, token: str) -> Paym
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.is_paid:
             return order.payments.get(status=PaymentStatus.SUCCEEDED)
+        if order.status != OrderStatus.PLACED:
+            raise ShopError(_("This order can no longer be paid."))
         # A charge the provider accepted but has not yet settled (confirmed later
         # by webhook) must not be made a second time.
         awaiting = order.payments.filter(

@@ -21,7 +21,15 @@ class AutoshipQuerySet(models.QuerySet["Autoship"]):
         return self.filter(status__in=[AutoshipStatus.ACTIVE, AutoshipStatus.FAILING])
 
     def due(self, day) -> AutoshipQuerySet:
-        return self.live().filter(next_run_on__lte=day)
+        # A terminated distributor is never charged again.
+        return (
+            self.live()
+            .filter(next_run_on__lte=day)
+            .filter(
+                Q(distributor__terminated_on__isnull=True)
+                | Q(distributor__terminated_on__gt=day)
+            )
+        )
 
 
 class Autoship(models.Model):

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.lib.append_only import AppendOnlyModel
+from backoffice.lib.money import quantize_money
 from backoffice.shop.models.catalog import Product
 
 # Crockford's alphabet: no I, L, O or U to misread on the phone.
@@ -334,7 +335,11 @@ class VolumeEntryQuerySet(models.QuerySet["VolumeEntry"]):
 
     def totals(self) -> dict[str, Decimal]:
         result = self.aggregate(pv=Sum("pv"), cv=Sum("cv"))
-        return {k: v if v is not None else Decimal("0.00") for k, v in result.items()}
+        # SQLite sums decimals as floats: round back to the two places stored.
+        return {
+            k: quantize_money(v if v is not None else Decimal("0.00"))
+            for k, v in result.items()
+        }
 
 
 class VolumeEntry(AppendOnlyModel):

@@ -10,6 +10,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.lib.append_only import AppendOnlyModel
+from backoffice.lib.money import quantize_money
 
 
 class PaymentStatus(models.TextChoices):
@@ -141,7 +142,7 @@ class WalletEntryQuerySet(models.QuerySet["WalletEntry"]):
 
     def balance(self) -> Decimal:
         total = self.aggregate(total=Sum("amount"))["total"]
-        return total if total is not None else Decimal("0.00")
+        return quantize_money(total if total is not None else Decimal("0.00"))
 
 
 class WalletEntry(AppendOnlyModel):
