@@ -8,6 +8,39 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 
+SHOP_MODELS = (
+    "autoship",
+    "autoshipitem",
+    "autoshiprun",
+    "cart",
+    "cartline",
+    "category",
+    "inventoryitem",
+    "inventorymovement",
+    "order",
+    "orderevent",
+    "orderline",
+    "packagecontent",
+    "payment",
+    "product",
+    "refund",
+    "retailcustomer",
+    "returnline",
+    "returnrequest",
+    "shippingmethod",
+    "stockmovement",
+    "taxrate",
+    "volumeentry",
+    "walletentry",
+    "webhookevent",
+    "willcallcenter",
+)
+
+
+def shop(*codenames: str) -> set[str]:
+    return {f"shop.{codename}" for codename in codenames}
+
+
 # role -> permissions as "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     "support": {
@@ -16,12 +49,39 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "network.view_distributor",
         "network.view_networkevent",
         "network.view_teammessage",
+        *shop("view_order", "view_orderline", "view_orderevent", "view_returnrequest"),
     },
+    # Restocking is adding a stock movement: fulfilment never edits prices.
     "fulfilment": {
         "accounts.view_user",
+        *shop(
+            "view_order",
+            "change_order",
+            "view_orderline",
+            "view_orderevent",
+            "view_product",
+            "view_category",
+            "view_packagecontent",
+            "view_stockmovement",
+            "add_stockmovement",
+            "view_returnrequest",
+            "change_returnrequest",
+            "view_shippingmethod",
+            "view_willcallcenter",
+        ),
     },
     "finance": {
         "accounts.view_user",
+        *shop(
+            "view_order",
+            "view_orderline",
+            "view_orderevent",
+            "view_payment",
+            "view_refund",
+            "view_volumeentry",
+            "view_walletentry",
+            "add_walletentry",
+        ),
     },
     "content": set(),
     "administrator": {
@@ -38,6 +98,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "network.add_distributor",
         "network.view_networkevent",
         "network.view_teammessage",
+        *shop(
+            *(
+                f"{action}_{model}"
+                for model in SHOP_MODELS
+                for action in ("view", "add", "change", "delete")
+            )
+        ),
     },
 }
 

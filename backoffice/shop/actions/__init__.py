@@ -46,6 +46,8 @@ from backoffice.shop.models import (
     TaxRate,
     VolumeEntry,
     VolumeKind,
+    WalletEntry,
+    WalletKind,
     WillCallCenter,
 )
 from backoffice.shop.payments import PaymentError, get_provider
@@ -379,7 +381,7 @@ def place_order(
                 for item in priced
             )
             for product_id, quantity in ordered:
-                _move_stock(
+                move_stock(
                     products[product_id],
                     -quantity,
                     reason=StockMovement.Reason.ORDER,
@@ -401,7 +403,7 @@ def _same_order(order: Order, distributor: Distributor) -> Order:
     return order
 
 
-def _move_stock(product: Product, change: int, *, reason: str, order=None, by=None):
+def move_stock(product: Product, change: int, *, reason: str, order=None, by=None):
     """Change a locked product's stock and log it (the CHECK constraint guards ≥ 0)."""
     Product.objects.filter(pk=product.pk).update(stock=F("stock") + change)
     product.refresh_from_db(fields=["stock"])
@@ -741,10 +743,27 @@ def receive_into_inventory(order: Order) -> None:
         )
 
 
-def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
-    """Cancel before shipping: stock goes back; a paid order is refunded in full."""
+def cancel_order(
+    *,
+    order: Order,
+    by=None,
+    reason: str = "",
+    allowed_from: frozenset[str] | None = None,
+) -> Order:
+    """Cancel before shipping: stock goes back; a paid order is refunded in full.
+
+    ``allowed_from`` narrows the statuses it may leave (a distributor cancels
+    only before the warehouse starts), checked under the row lock.
+    """
     with transaction.atomic():
         order = _locked(order)
+        if allowed_from is not None and order.status not in allowed_from:
+            raise ShopError(
+                _(
+                    "This order is already being prepared; contact customer "
+                    "support to change it."
+                )
+            )
         _transition(order, OrderStatus.CANCELLED, by=by, note=reason)
         lines = sorted(order.lines.all(), key=lambda line: line.product_id)
         products = (
@@ -754,7 +773,7 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
         )
         by_id = {product.pk: product for product in products}
         for line in lines:
-            _move_stock(
+            move_stock(
                 by_id[line.product_id],
                 line.quantity,
                 reason=StockMovement.Reason.CANCELLED,
@@ -788,6 +807,34 @@ def cancel_unpaid_orders(*, now=None) -> int:
             continue  # paid meanwhile
         cancelled += 1
     return cancelled
+
+
+# --- wallet -------------------------------------------------------------------------
+
+
+def add_wallet_adjustment(
+    *, distributor: Distributor, amount: Decimal, note: str, by
+) -> WalletEntry:
+    """Credit or debit a distributor's wallet by hand; a debit never overdraws it."""
+    if amount == 0:
+        raise ShopError(_("Enter an amount other than 0."), field="amount")
+    with transaction.atomic():
+        # The distributor row is the wallet's lock, as for wallet payments.
+        Distributor.objects.select_for_update().get(pk=distributor.pk)
+        balance = WalletEntry.objects.for_distributor(distributor).balance()
+        if balance + amount < 0:
+            raise ShopError(
+                _("The wallet holds $%(balance)s; it cannot go below zero.")
+                % {"balance": balance},
+                field="amount",
+            )
+        return WalletEntry.objects.create(
+            distributor=distributor,
+            kind=WalletKind.ADJUSTMENT,
+            amount=amount,
+            note=note,
+            by=by,
+        )
 
 
 # --- refunds ------------------------------------------------------------------------

@@ -137,6 +137,12 @@ class OrderQuerySet(models.QuerySet["Order"]):
             qs = qs.filter(placed_on__lte=end)
         return qs
 
+    def pickup(self, is_pickup: bool = True) -> OrderQuerySet:
+        return self.filter(will_call__isnull=not is_pickup)
+
+    def number_contains(self, text: str) -> OrderQuerySet:
+        return self.filter(number__contains=text.strip().upper())
+
     def fulfilment_queue(self) -> OrderQuerySet:
         return self.filter(
             status__in=[OrderStatus.PAID, OrderStatus.PROCESSING]

@@ -44,6 +44,9 @@ class ReturnRequestQuerySet(models.QuerySet["ReturnRequest"]):
     def for_distributor(self, distributor) -> ReturnRequestQuerySet:
         return self.filter(order__distributor=distributor)
 
+    def with_status(self, status: str) -> ReturnRequestQuerySet:
+        return self.filter(status=status)
+
     def open(self) -> ReturnRequestQuerySet:
         return self.filter(
             status__in=[
