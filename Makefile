@@ -55,6 +55,7 @@ e2e: install
 # BENCH_ARGS="--database-url postgres://…" for PostgreSQL. See docs/performance.md.
 bench: install
 	$(PY) bench/network.py $(BENCH_ARGS)
+	$(PY) bench/shop.py $(SHOP_BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
