@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.http import Http404
 
 from backoffice.network.models import Distributor
-from backoffice.shop.models import InventoryItem, Order, RetailCustomer
+from backoffice.network.queries import parse_distributor_id
+from backoffice.shop.models import InventoryItem, Order, OrderKind, RetailCustomer
+
+# The personal shop remembers in the visitor's session the orders it placed.
+STOREFRONT_ORDERS_KEY = "storefront_orders"
 
 
 def get_order_for_viewer(viewer: Distributor, number: str) -> Order:
@@ -46,3 +50,35 @@ def get_customer_for_viewer(
     if customer is None:
         raise Http404
     return customer
+
+
+def get_shop_owner(distributor_id: str) -> Distributor:
+    """The distributor whose shop this is; 404 for an unknown or terminated ID."""
+    number = parse_distributor_id(distributor_id)
+    if number is None:
+        raise Http404
+    owner = (
+        Distributor.objects.not_terminated()
+        .select_related("user")
+        .filter(distributor_id=number, user__is_active=True)
+        .first()
+    )
+    if owner is None:
+        raise Http404
+    return owner
+
+
+def get_order_for_session(session, owner: Distributor, number: str) -> Order:
+    """An order this session placed in this shop; 404 for anything else."""
+    number = str(number).upper()
+    if number not in session.get(STOREFRONT_ORDERS_KEY, []):
+        raise Http404
+    order = (
+        Order.objects.for_distributor(owner)
+        .select_related("will_call", "shipping_method", "customer")
+        .filter(number=number, kind=OrderKind.CUSTOMER)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order

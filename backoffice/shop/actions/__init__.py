@@ -278,6 +278,10 @@ def place_order(
     catalog. The same ``idempotency_key`` returns the order it already made.
     """
     is_retail = customer is not None
+    existing = Order.objects.with_checkout_key(idempotency_key).first()
+    if existing is not None:
+        # A repeated submit (the cart may be empty by now): the order it made.
+        return _same_order(existing, distributor)
     if not items:
         raise ShopError(_("Your cart is empty."))
     merged: dict[int, int] = {}
@@ -286,9 +290,6 @@ def place_order(
     for quantity in merged.values():
         _check_quantity(quantity)
     check_delivery(delivery)
-    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return _same_order(existing, distributor)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -395,6 +396,35 @@ def place_order(
             raise
         return _same_order(existing, distributor)
     return order
+
+
+def save_retail_customer(
+    *, distributor: Distributor, first_name: str, last_name: str, email: str, phone: str
+) -> RetailCustomer:
+    """The distributor's customer with this email (any case), created or updated."""
+    email = email.strip()
+    fields = {"first_name": first_name, "last_name": last_name, "phone": phone}
+    with transaction.atomic():
+        customer = (
+            RetailCustomer.objects.select_for_update()
+            .filter(distributor=distributor, email__iexact=email)
+            .first()
+        )
+        if customer is None:
+            try:
+                with transaction.atomic():
+                    return RetailCustomer.objects.create(
+                        distributor=distributor, email=email, **fields
+                    )
+            except IntegrityError:
+                # The same customer checking out twice at once: the other won.
+                customer = RetailCustomer.objects.select_for_update().get(
+                    distributor=distributor, email__iexact=email
+                )
+        for name, value in fields.items():
+            setattr(customer, name, value)
+        customer.save(update_fields=list(fields))
+    return customer
 
 
 def _same_order(order: Order, distributor: Distributor) -> Order:

@@ -183,9 +183,7 @@ class AutoshipForm(forms.Form):
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
         self.fields["shipping_method"].queryset = ShippingMethod.objects.active()
-        self.fields["will_call"].queryset = WillCallCenter.objects.filter(
-            is_active=True
-        )
+        self.fields["will_call"].queryset = WillCallCenter.objects.active()
         current = autoship.payment_provider if autoship else ""
         self.providers = {p.code: p for p in autoship_providers(current)}
         self.fields["payment_provider"].choices = [
@@ -329,14 +327,13 @@ def _initial(distributor: Distributor, autoship: Autoship | None) -> dict:
             "postal_code": distributor.postal_code,
             "phone": distributor.phone,
             "shipping_method": methods.first(),
-            "will_call": WillCallCenter.objects.filter(is_active=True).first(),
+            "will_call": WillCallCenter.objects.active().first(),
         }
     initial = {
         "day_of_month": autoship.day_of_month,
         "delivery": WILL_CALL if autoship.will_call_id else SHIP,
         "shipping_method": autoship.shipping_method,
-        "will_call": autoship.will_call
-        or WillCallCenter.objects.filter(is_active=True).first(),
+        "will_call": autoship.will_call or WillCallCenter.objects.active().first(),
         "payment_provider": autoship.payment_provider,
     }
     if autoship.will_call_id:

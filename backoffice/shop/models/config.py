@@ -49,6 +49,11 @@ class ShippingMethod(models.Model):
         return state.upper() not in excluded
 
 
+class WillCallCenterQuerySet(models.QuerySet["WillCallCenter"]):
+    def active(self) -> WillCallCenterQuerySet:
+        return self.filter(is_active=True)
+
+
 class WillCallCenter(models.Model):
     """A pick-up counter: orders collected in person, no shipping charged."""
 
@@ -59,6 +64,8 @@ class WillCallCenter(models.Model):
     postal_code = models.CharField(_("ZIP code"), max_length=10)
     hours = models.CharField(_("hours"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = WillCallCenterQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

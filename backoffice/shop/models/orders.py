@@ -137,6 +137,9 @@ class OrderQuerySet(models.QuerySet["Order"]):
             qs = qs.filter(placed_on__lte=end)
         return qs
 
+    def with_checkout_key(self, key: str) -> OrderQuerySet:
+        return self.filter(idempotency_key=key)
+
     def pickup(self, is_pickup: bool = True) -> OrderQuerySet:
         return self.filter(will_call__isnull=not is_pickup)
 
