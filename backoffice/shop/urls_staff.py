@@ -19,4 +19,9 @@ urlpatterns = [
     path("<str:number>/ship/", staff.ship, name="ship"),
     path("<str:number>/deliver/", staff.deliver, name="deliver"),
     path("<str:number>/cancel/", staff.cancel, name="cancel"),
+    path(
+        "<str:number>/refunds/<int:refund_id>/retry/",
+        staff.retry_refund,
+        name="refund-retry",
+    ),
 ]

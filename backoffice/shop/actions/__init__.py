@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Exists, F, Max, OuterRef, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +41,8 @@ from backoffice.shop.models import (
     Refund,
     RefundStatus,
     RetailCustomer,
+    ReturnLine,
+    ReturnStatus,
     ShippingMethod,
     StockMovement,
     TaxRate,
@@ -54,6 +56,8 @@ from backoffice.shop.payments import PaymentError, get_provider
 from backoffice.shop.pricing import PricedItem, Totals, compute_totals
 
 MAX_QUANTITY = 99
+# A visitor without an account reserves stock too: keep each line small.
+RETAIL_MAX_QUANTITY = 10
 
 
 class ShopError(Exception):
@@ -100,12 +104,18 @@ def add_to_cart(*, cart: Cart, product: Product, quantity: int = 1) -> CartLine:
         raise ShopError(_("This product is no longer sold."))
     if product.is_package and cart.user_id is None:
         raise ShopError(_("Packs are sold to distributors only."))
+    limit = MAX_QUANTITY if cart.user_id else RETAIL_MAX_QUANTITY
+    if quantity > limit:
+        raise ShopError(
+            _("Choose a quantity from 1 to %(max)d.") % {"max": limit},
+            field="quantity",
+        )
     with transaction.atomic():
         line, created = CartLine.objects.select_for_update().get_or_create(
             cart=cart, product=product, defaults={"quantity": quantity}
         )
         if not created:
-            line.quantity = min(line.quantity + quantity, MAX_QUANTITY)
+            line.quantity = min(line.quantity + quantity, limit)
             line.save(update_fields=["quantity"])
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return line
@@ -117,6 +127,11 @@ def set_cart_quantity(*, cart: Cart, product_id: int, quantity: int) -> None:
         remove_from_cart(cart=cart, product_id=product_id)
         return
     _check_quantity(quantity)
+    if quantity > RETAIL_MAX_QUANTITY and cart.user_id is None:
+        raise ShopError(
+            _("Choose a quantity from 1 to %(max)d.") % {"max": RETAIL_MAX_QUANTITY},
+            field="quantity",
+        )
     updated = CartLine.objects.filter(cart=cart, product_id=product_id).update(
         quantity=quantity
     )
@@ -178,16 +193,20 @@ def check_delivery(delivery: Delivery) -> None:
 
 
 def package_level_of(distributor: Distributor) -> int:
-    """The highest pack level reached by the distributor's paid, unrefunded orders."""
+    """The highest level among the distributor's paid packs not given back."""
+    returned = ReturnLine.objects.filter(
+        order_line=OuterRef("pk"), return_request__status=ReturnStatus.REFUNDED
+    )
     level = (
-        Order.objects.filter(
-            distributor=distributor,
-            kind=OrderKind.DISTRIBUTOR,
-            paid_at__isnull=False,
-            refunded_amount=0,
+        OrderLine.objects.filter(
+            order__distributor=distributor,
+            order__kind=OrderKind.DISTRIBUTOR,
+            order__paid_at__isnull=False,
+            product__package_level__gt=0,
         )
-        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
-        .aggregate(level=Max("package_level"))["level"]
+        .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
+        .exclude(Exists(returned))
+        .aggregate(level=Max("product__package_level"))["level"]
     )
     return level or 0
 
@@ -200,6 +219,14 @@ def _check_packages(products: list[Product], distributor: Distributor) -> int:
     if len(packs) > 1:
         raise ShopError(_("Buy one pack or upgrade per order."))
     pack = packs[0]
+    unpaid = Order.objects.filter(
+        distributor=distributor, status=OrderStatus.PLACED, package_level__gt=0
+    ).first()
+    if unpaid is not None:
+        raise ShopError(
+            _("Order %(number)s already holds a pack: pay or cancel it first.")
+            % {"number": unpaid.number}
+        )
     current = package_level_of(distributor)
     if pack.requires_level and current != pack.requires_level:
         raise ShopError(
@@ -289,6 +316,12 @@ def place_order(
         merged[product_id] = merged.get(product_id, 0) + quantity
     for quantity in merged.values():
         _check_quantity(quantity)
+        if is_retail and quantity > RETAIL_MAX_QUANTITY:
+            raise ShopError(
+                _("Order at most %(max)d of each product.")
+                % {"max": RETAIL_MAX_QUANTITY},
+                field="quantity",
+            )
     check_delivery(delivery)
     now = timezone.now()
     try:
@@ -401,7 +434,12 @@ def place_order(
 def save_retail_customer(
     *, distributor: Distributor, first_name: str, last_name: str, email: str, phone: str
 ) -> RetailCustomer:
-    """The distributor's customer with this email (any case), created or updated."""
+    """The distributor's customer with this email (any case), created if new.
+
+    A checkout without an account proves nothing about who is typing: details
+    already on record are kept (only blanks are filled); each order carries the
+    name and phone given with it.
+    """
     email = email.strip()
     fields = {"first_name": first_name, "last_name": last_name, "phone": phone}
     with transaction.atomic():
@@ -421,10 +459,44 @@ def save_retail_customer(
                 customer = RetailCustomer.objects.select_for_update().get(
                     distributor=distributor, email__iexact=email
                 )
-        for name, value in fields.items():
-            setattr(customer, name, value)
-        customer.save(update_fields=list(fields))
+        blanks = [name for name in fields if not getattr(customer, name)]
+        for name in blanks:
+            setattr(customer, name, fields[name])
+        if blanks:
+            customer.save(update_fields=blanks)
     return customer
+
+
+def place_retail_order(
+    *,
+    distributor: Distributor,
+    items: list[tuple[int, int]],
+    delivery: Delivery,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    idempotency_key: str,
+) -> Order:
+    """A retail customer's order in ``distributor``'s personal shop, unpaid."""
+    with transaction.atomic():
+        customer = save_retail_customer(
+            distributor=distributor,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+        )
+        return place_order(
+            distributor=distributor,
+            items=items,
+            delivery=delivery,
+            email=customer.email,
+            idempotency_key=idempotency_key,
+            buyer=None,
+            customer=customer,
+            source=OrderSource.PERSONAL_SHOP,
+        )
 
 
 def _same_order(order: Order, distributor: Distributor) -> Order:
@@ -580,45 +652,60 @@ def confirm_payment(*, payment: Payment, reference: str, card_label: str = "") -
     """The provider says the money is collected: mark the order paid, credit volume.
 
     Returns False (and changes nothing) when this payment was already confirmed,
-    so a replayed webhook is harmless.
+    so a replayed webhook is harmless. Money taken for an order already paid or
+    cancelled (a provider's page left open, then another method) goes straight
+    back.
     """
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        # Order before payment, as everywhere: no deadlock with a cancellation.
         order = Order.objects.select_for_update().get(pk=payment.order_id)
-        if payment.status == PaymentStatus.SUCCEEDED:
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
             return False
-        if order.is_paid or order.status != OrderStatus.PLACED:
-            # Paid twice (two tabs, two providers) or paid after cancelling:
-            # keep the record; staff refund it from the admin.
-            Payment.objects.filter(pk=payment.pk).update(
-                status=PaymentStatus.CANCELLED,
-                reference=reference,
-                failure_message="order already paid or cancelled; refund due",
-            )
-            return False
-        now = timezone.now()
-        payment.status = PaymentStatus.SUCCEEDED
-        payment.reference = reference
-        payment.card_label = card_label[:60]
-        payment.save(update_fields=["status", "reference", "card_label", "updated_at"])
-        order.status = OrderStatus.PAID
-        order.paid_at = now
-        order.paid_on = company_date(now)
-        order.save(update_fields=["status", "paid_at", "paid_on"])
-        VolumeEntry.objects.create(
-            distributor_id=order.distributor_id,
-            order=order,
-            kind=VolumeKind.ORDER,
-            on=order.paid_on,
-            cycle=cycle_of(order.paid_on),
-            pv=order.pv,
-            cv=order.cv,
+        if not order.is_paid and order.status == OrderStatus.PLACED:
+            _mark_paid(order, payment, reference, card_label)
+            return True
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.REFUNDED,
+            reference=reference,
+            card_label=card_label[:60],
+            failure_message="order already paid or cancelled: refunded",
         )
-        OrderEvent.objects.create(order=order, status=OrderStatus.PAID, at=now)
-        if order.kind == OrderKind.CUSTOMER:
-            _email_owner_of_retail_order(order)
-        _email_status(order)
-    return True
+        stray = _record_refund(
+            order=order,
+            payment=payment,
+            amount=payment.amount,
+            pv=ZERO,
+            cv=ZERO,
+            reason="duplicate payment",
+        )
+    execute_refund(stray)
+    return False
+
+
+def _mark_paid(order: Order, payment: Payment, reference: str, card_label: str):
+    now = timezone.now()
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.reference = reference
+    payment.card_label = card_label[:60]
+    payment.save(update_fields=["status", "reference", "card_label", "updated_at"])
+    order.status = OrderStatus.PAID
+    order.paid_at = now
+    order.paid_on = company_date(now)
+    order.save(update_fields=["status", "paid_at", "paid_on"])
+    VolumeEntry.objects.create(
+        distributor_id=order.distributor_id,
+        order=order,
+        kind=VolumeKind.ORDER,
+        on=order.paid_on,
+        cycle=cycle_of(order.paid_on),
+        pv=order.pv,
+        cv=order.cv,
+    )
+    OrderEvent.objects.create(order=order, status=OrderStatus.PAID, at=now)
+    if order.kind == OrderKind.CUSTOMER:
+        _email_owner_of_retail_order(order)
+    _email_status(order)
 
 
 def _email_owner_of_retail_order(order: Order) -> None:
@@ -810,10 +897,13 @@ def cancel_order(
                 order=order,
                 by=by,
             )
-        for payment in order.payments.filter(status=PaymentStatus.PENDING):
-            Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.CANCELLED)
+        open_payments = list(order.payments.filter(status=PaymentStatus.PENDING))
+        Payment.objects.filter(pk__in=[p.pk for p in open_payments]).update(
+            status=PaymentStatus.CANCELLED
+        )
+        refund = None
         if order.is_paid:
-            issue_refund(
+            refund = issue_refund(
                 order=order,
                 amount=order.total - order.refunded_amount,
                 pv=order.pv,
@@ -821,7 +911,21 @@ def cancel_order(
                 reason=reason or "cancelled",
             )
         _email_status(order)
+    # Calls to providers happen after the commit, never while rows are locked.
+    for payment in open_payments:
+        _close_at_provider(payment)
+    if refund is not None:
+        execute_refund(refund)
     return order
+
+
+def _close_at_provider(payment: Payment) -> None:
+    """Close a payment page left open (best effort: a late payment is refunded)."""
+    try:
+        provider = get_provider(payment.provider)
+    except KeyError:
+        return
+    provider.close(payment=payment)
 
 
 def cancel_unpaid_orders(*, now=None) -> int:
@@ -829,7 +933,13 @@ def cancel_unpaid_orders(*, now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.UNPAID_ORDER_MINUTES)
     cancelled = 0
-    stale = Order.objects.filter(status=OrderStatus.PLACED, placed_at__lt=cutoff)
+    stale = Order.objects.filter(
+        status=OrderStatus.PLACED, placed_at__lt=cutoff
+    ).exclude(
+        # A payer still on the provider's page gets the full time from its start.
+        payments__status=PaymentStatus.PENDING,
+        payments__created_at__gte=cutoff,
+    )
     for order in stale.order_by("pk").iterator():
         try:
             cancel_order(order=order, reason="not paid in time")
@@ -879,13 +989,30 @@ def issue_refund(
     reason: str = "",
     return_request=None,
 ) -> Refund:
-    """Give money back through the provider that took it; volume comes off on its date.
+    """Record a refund owed on the order's payment; volume comes off when it is paid.
 
-    Call inside the caller's transaction (cancellation, a return's refund).
+    Call inside the caller's transaction (a cancellation, a return's refund),
+    then ``execute_refund`` once it has committed: the provider is never called
+    while rows are locked.
     """
+    order = _locked(order)  # one refund of an order at a time: totals and keys
     payment = order.payments.get(status=PaymentStatus.SUCCEEDED)
+    return _record_refund(
+        order=order,
+        payment=payment,
+        amount=amount,
+        pv=pv,
+        cv=cv,
+        reason=reason,
+        return_request=return_request,
+    )
+
+
+def _record_refund(
+    *, order, payment, amount, pv, cv, reason, return_request=None
+) -> Refund:
     already = (
-        order.refunds.exclude(status=RefundStatus.FAILED).aggregate(
+        payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(
             total=Sum("amount")
         )["total"]
         or ZERO
@@ -893,7 +1020,7 @@ def issue_refund(
     if amount < 0 or already + amount > payment.amount:
         raise ShopError(_("A refund cannot exceed what was paid."))
     count = order.refunds.count() + 1
-    refund = Refund.objects.create(
+    return Refund.objects.create(
         payment=payment,
         order=order,
         return_request=return_request,
@@ -903,19 +1030,49 @@ def issue_refund(
         reason=reason[:200],
         idempotency_key=f"{order.number}-refund-{count}",
     )
-    if amount == 0:
+
+
+def execute_refund(refund: Refund) -> Refund:
+    """Ask the provider to give the money back; a refusal marks the refund failed."""
+    refund = Refund.objects.select_related("payment", "order").get(pk=refund.pk)
+    if refund.status != RefundStatus.PENDING or refund.reference:
+        return refund  # settled, failed, or already sent and awaiting the provider
+    if refund.amount == 0:
         confirm_refund(refund=refund, reference="")
     else:
         try:
-            get_provider(payment.provider).refund(refund=refund)
+            provider = get_provider(refund.payment.provider)
         except KeyError:
-            raise ShopError(
-                _("The payment method of this order is no longer available.")
-            ) from None
-        except PaymentError as error:
-            raise ShopError(error.message) from None
+            fail_refund(
+                refund=refund,
+                message=_("The payment method of this order is no longer available."),
+            )
+        else:
+            try:
+                provider.refund(refund=refund)
+            except PaymentError as error:
+                fail_refund(refund=refund, message=error.message)
     refund.refresh_from_db()
     return refund
+
+
+def retry_refund(*, refund: Refund, by) -> Refund:
+    """Try a failed refund again, as a new refund of the same amount and volume."""
+    with transaction.atomic():
+        order = _locked(refund.order)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.FAILED:
+            raise ShopError(_("Only a failed refund can be tried again."))
+        again = _record_refund(
+            order=order,
+            payment=refund.payment,
+            amount=refund.amount,
+            pv=refund.pv,
+            cv=refund.cv,
+            reason=f"retry of refund {refund.pk}",
+            return_request=refund.return_request,
+        )
+    return execute_refund(again)
 
 
 def fail_refund(*, refund: Refund, message: str) -> bool:
@@ -930,17 +1087,23 @@ def fail_refund(*, refund: Refund, message: str) -> bool:
 def confirm_refund(*, refund: Refund, reference: str) -> bool:
     """The provider gave the money back: book negative volume on today's date."""
     with transaction.atomic():
+        order = _locked(refund.order)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.status == RefundStatus.SUCCEEDED:
             return False
-        order = _locked(refund.order)
         now = timezone.now()
         refund.status = RefundStatus.SUCCEEDED
         refund.reference = reference
         refund.refunded_at = now
         refund.save(update_fields=["status", "reference", "refunded_at"])
+        if refund.payment.status != PaymentStatus.SUCCEEDED:
+            return True  # a duplicate payment given back: the order never had it
         order.refunded_amount = order.refunded_amount + refund.amount
         order.save(update_fields=["refunded_amount"])
+        if refund.return_request_id:
+            from backoffice.shop.actions.returns import mark_return_refunded
+
+            mark_return_refunded(refund)
         if refund.pv or refund.cv:
             today = company_date(now)
             VolumeEntry.objects.create(

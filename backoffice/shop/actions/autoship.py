@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 # How long a worker holds a claimed run before another may take it over (a
 # worker that died mid-way); far longer than placing and charging one order.
 CLAIM_LEASE = timedelta(minutes=10)
+# A first order further away than this is a typo, not a plan.
+FIRST_RUN_WITHIN_DAYS = 92
 LIVE = (AutoshipStatus.ACTIVE, AutoshipStatus.FAILING)
 FINISHED_RUNS = (
     AutoshipRunStatus.SUCCEEDED,
@@ -299,6 +301,13 @@ def start_autoship(
         raise ShopError(
             _("The first order can be on %(date)s at the earliest.")
             % {"date": date_format(earliest_start())},
+            field="first_run_on",
+        )
+    latest = earliest_start() + timedelta(days=FIRST_RUN_WITHIN_DAYS)
+    if first_run_on > latest:
+        raise ShopError(
+            _("The first order can be on %(date)s at the latest.")
+            % {"date": date_format(latest)},
             field="first_run_on",
         )
     if first_run_on.day != day_of_month:

@@ -21,8 +21,16 @@ from django.utils.translation import gettext as _
 from backoffice.lib.cycles import company_date
 from backoffice.lib.emails import queue_email
 from backoffice.lib.money import ZERO
-from backoffice.shop.actions import ShopError, issue_refund, move_stock
+from backoffice.shop.actions import (
+    ShopError,
+    execute_refund,
+    issue_refund,
+    move_stock,
+)
 from backoffice.shop.models import (
+    InventoryItem,
+    InventoryMovement,
+    InventoryMovementKind,
     Order,
     OrderKind,
     OrderLine,
@@ -268,6 +276,7 @@ def receive_return(
                 order=return_request.order,
                 by=by,
             )
+        _take_out_of_inventory(return_request, lines)
         # The distributor is refunded what they were shown when they asked.
         return_request.refund_amount = return_request.refund_estimate
         return_request.handled_by = by
@@ -283,19 +292,24 @@ def refund_return(*, return_request: ReturnRequest, by) -> ReturnRequest:
     """Pay back the return's amount; its PV and CV come off on the refund's date.
 
     An exchange is refunded the same way, less the restocking fee: the
-    distributor orders what they want instead.
+    distributor orders what they want instead. The return is refunded when
+    the provider confirms the money went back (at once for the wallet and the
+    demo card, by webhook for cards); a failed refund can simply be tried again.
     """
     with transaction.atomic():
         return_request = _locked(return_request)
-        _transition(return_request, ReturnStatus.REFUNDED)
+        if not return_request.can_become(ReturnStatus.REFUNDED):
+            _transition(return_request, ReturnStatus.REFUNDED)  # raises the message
         already = return_request.refunds.exclude(status=RefundStatus.FAILED)
-        if already.exists():
+        if already.filter(status=RefundStatus.SUCCEEDED).exists():
             raise ShopError(_("This return has already been refunded."))
+        if already.exists():
+            raise ShopError(_("The refund of this return is under way."))
         figures = _figures_of(return_request)
         amount = return_request.refund_amount
         if amount is None:
             amount = return_request.refund_estimate
-        issue_refund(
+        refund = issue_refund(
             order=return_request.order,
             amount=amount,
             pv=figures.pv,
@@ -305,12 +319,56 @@ def refund_return(*, return_request: ReturnRequest, by) -> ReturnRequest:
         )
         return_request.refund_amount = amount
         return_request.handled_by = by
-        return_request.refunded_at = timezone.now()
-        return_request.save(
-            update_fields=["status", "refund_amount", "handled_by", "refunded_at"]
-        )
-        _email(return_request, "refunded")
+        return_request.save(update_fields=["refund_amount", "handled_by"])
+    execute_refund(refund)
+    return_request.refresh_from_db()
     return return_request
+
+
+def mark_return_refunded(refund) -> None:
+    """The refund of a return went through: the return is refunded (inside it)."""
+    return_request = _locked(refund.return_request)
+    if not return_request.can_become(ReturnStatus.REFUNDED):
+        return
+    return_request.status = ReturnStatus.REFUNDED
+    return_request.refunded_at = refund.refunded_at
+    return_request.save(update_fields=["status", "refunded_at"])
+    _email(return_request, "refunded")
+
+
+def _take_out_of_inventory(return_request: ReturnRequest, lines) -> None:
+    """Goods sent back leave the distributor's own stock (never below zero)."""
+    order = return_request.order
+    if order.kind != OrderKind.DISTRIBUTOR:
+        return
+    gone: dict[int, int] = {}
+    for line in lines:
+        product = line.order_line.product
+        contents = list(product.contents.all())
+        for product_id, each in [(c.product_id, c.quantity) for c in contents] or [
+            (product.pk, 1)
+        ]:
+            gone[product_id] = gone.get(product_id, 0) + each * line.quantity
+    today = timezone.localdate()
+    items = InventoryItem.objects.select_for_update().filter(
+        distributor_id=order.distributor_id, product_id__in=sorted(gone)
+    )
+    for item in items.order_by("pk"):
+        change = min(gone[item.product_id], item.quantity)
+        if not change:
+            continue
+        item.quantity -= change
+        item.save(update_fields=["quantity"])
+        InventoryMovement.objects.create(
+            distributor_id=order.distributor_id,
+            product_id=item.product_id,
+            kind=InventoryMovementKind.RETURNED,
+            change=-change,
+            quantity_after=item.quantity,
+            order=order,
+            note=return_request.rma_number or "",
+            on=today,
+        )
 
 
 # --- helpers ------------------------------------------------------------------

@@ -61,7 +61,8 @@ class Autoship(models.Model):
         blank=True,
         related_name="+",
     )
-    ship_name = models.CharField(_("name"), max_length=200, blank=True)
+    # First and last name as the account holds them (150 characters each).
+    ship_name = models.CharField(_("name"), max_length=310, blank=True)
     ship_line1 = models.CharField(_("address"), max_length=200, blank=True)
     ship_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
     ship_city = models.CharField(_("city"), max_length=100, blank=True)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.lib.us import STATE_CHOICES
 from backoffice.shop.models.catalog import _localized
 
 
@@ -60,7 +61,7 @@ class WillCallCenter(models.Model):
     name = models.CharField(_("name"), max_length=100)
     address_line1 = models.CharField(_("address"), max_length=200)
     city = models.CharField(_("city"), max_length=100)
-    state = models.CharField(_("state"), max_length=2)
+    state = models.CharField(_("state"), max_length=2, choices=STATE_CHOICES)
     postal_code = models.CharField(_("ZIP code"), max_length=10)
     hours = models.CharField(_("hours"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -77,7 +78,9 @@ class WillCallCenter(models.Model):
 class TaxRate(models.Model):
     """Sales tax for orders shipped to (or picked up in) a state."""
 
-    state = models.CharField(_("state"), max_length=2, unique=True)
+    state = models.CharField(
+        _("state"), max_length=2, unique=True, choices=STATE_CHOICES
+    )
     rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4)
     applies_to_shipping = models.BooleanField(_("applies to shipping"), default=False)
 

@@ -52,6 +52,7 @@ class InventoryMovementKind(models.TextChoices):
     SAMPLE = "sample", _("Sample")
     PERSONAL_USE = "personal_use", _("Personal use")
     ADJUSTMENT = "adjustment", _("Count correction")
+    RETURNED = "returned", _("Returned to the company")
 
 
 class InventoryMovement(AppendOnlyModel):

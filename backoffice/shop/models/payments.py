@@ -18,6 +18,8 @@ class PaymentStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    # Collected for an order already paid or cancelled, and given back.
+    REFUNDED = "refunded", _("Refunded (duplicate)")
 
 
 class Payment(models.Model):

@@ -62,6 +62,9 @@ class PaymentProvider:
         """Give ``refund.amount`` back; confirm_refund when the provider agrees."""
         raise NotImplementedError
 
+    def close(self, *, payment: Payment) -> None:
+        """Close a payment page left open (the order was cancelled); best effort."""
+
 
 PROVIDER_CLASSES = {
     "demo": "backoffice.shop.payments.demo.DemoCardProvider",

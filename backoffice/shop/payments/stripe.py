@@ -222,6 +222,17 @@ class StripeProvider(PaymentProvider):
         payment.reference = intent.id
         payment.save(update_fields=["reference", "updated_at"])
 
+    def close(self, *, payment: Payment) -> None:
+        """Expire an open Checkout Session: the order it was for is cancelled."""
+        if not payment.reference.startswith("cs_"):
+            return
+        try:
+            client().v1.checkout.sessions.expire(payment.reference)
+        except stripe.StripeError as error:
+            # Already completed or expired, or Stripe is down: a late payment is
+            # refunded automatically when its webhook arrives.
+            _log_error("expire session", payment.idempotency_key, error)
+
     def refund(self, *, refund: Refund) -> None:
         from backoffice.shop import actions
 

@@ -123,6 +123,13 @@ class FakeStripe:
             return 200, self._retrieved_intent(path.rsplit("/", 1)[1])
         if method == "POST" and path == "/v1/refunds":
             return 200, self._refund(params)
+        if method == "POST" and path.startswith("/v1/checkout/sessions/"):
+            session_id = path.split("/")[4]
+            return 200, {
+                "id": session_id,
+                "object": "checkout.session",
+                "status": "expired",
+            }
         return 404, _error("invalid_request_error", "Unrecognized request URL.")
 
     def _session(self, params: dict[str, str]) -> dict:

@@ -426,19 +426,56 @@ def test_events_for_unknown_payments_or_of_other_types_are_acknowledged(
     ]
 
 
-def test_payment_on_a_cancelled_order_is_kept_for_a_refund(fake_stripe, order, client):
+def test_payment_on_a_cancelled_order_is_given_back_at_once(fake_stripe, order, client):
     payment = pay_by_card(order)
     actions.cancel_order(order=order, reason="not paid in time")
+    # Cancelling closes the open Checkout page.
+    assert [call.path for call in fake_stripe.calls][-1] == (
+        f"/v1/checkout/sessions/{payment.reference}/expire"
+    )
 
+    # The payer finished anyway (the page was still open on their screen).
     assert post(client, completed(payment)).status_code == 200
 
     order.refresh_from_db()
     payment.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
-    assert payment.status == PaymentStatus.CANCELLED
+    assert payment.status == PaymentStatus.REFUNDED
     assert payment.reference == "pi_test_paid"
-    assert payment.failure_message == "order already paid or cancelled; refund due"
+    refund = Refund.objects.get()
+    assert (refund.payment, refund.amount, refund.status) == (
+        payment,
+        payment.amount,
+        RefundStatus.SUCCEEDED,
+    )
+    [sent] = fake_stripe.calls_to("/v1/refunds")
+    assert sent.params["payment_intent"] == "pi_test_paid"
+    assert sent.params["amount"] == "3316"
+    # The order never had this money: its own figures are untouched.
+    assert order.refunded_amount == D("0.00")
     assert not VolumeEntry.objects.exists()
+
+
+def test_a_second_payment_of_a_paid_order_is_given_back(
+    fake_stripe, order, client, settings
+):
+    from backoffice.shop.models import WalletEntry, WalletKind
+
+    card = pay_by_card(order)  # the Checkout page is left open
+    WalletEntry.objects.create(
+        distributor=order.distributor, kind=WalletKind.PAYOUT, amount=D("100.00")
+    )
+    actions.start_payment(order=order, provider_code="wallet")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+    assert post(client, completed(card)).status_code == 200
+
+    card.refresh_from_db()
+    assert card.status == PaymentStatus.REFUNDED
+    assert Refund.objects.get().payment == card
+    assert len(fake_stripe.calls_to("/v1/refunds")) == 1
+    assert VolumeEntry.objects.count() == 1  # credited once, by the wallet payment
 
 
 def test_the_webhook_takes_posts_only_and_only_when_stripe_is_enabled(
@@ -563,20 +600,34 @@ def test_a_refund_reported_on_the_charge_is_confirmed(
     assert VolumeEntry.objects.filter(kind="refund").count() == 1
 
 
-def test_a_refund_the_card_service_cannot_make_keeps_the_order(
+def test_a_refund_the_card_service_cannot_make_fails_and_can_be_retried(
     fake_stripe, order, client, staff
 ):
     paid_by_card(client, order)
     fake_stripe.status_code = 500
 
-    with pytest.raises(actions.ShopError, match=UNAVAILABLE):
-        actions.cancel_order(order=order, by=staff)
+    # The cancellation stands (the goods stay in stock); the refund is on record
+    # as failed, and its volume is not taken back until the money is.
+    actions.cancel_order(order=order, by=staff)
 
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    failed = Refund.objects.get()
+    assert order.status == OrderStatus.CANCELLED
     assert order.refunded_amount == D("0")
-    assert not Refund.objects.exists()
+    assert failed.status == RefundStatus.FAILED
+    assert failed.reason == UNAVAILABLE
     assert VolumeEntry.objects.count() == 1
+
+    fake_stripe.status_code = 200
+    again = actions.retry_refund(refund=failed, by=staff)
+
+    order.refresh_from_db()
+    assert again.status == RefundStatus.SUCCEEDED
+    assert again.idempotency_key == f"{order.number}-refund-2"
+    assert order.refunded_amount == order.total
+    assert [e.kind for e in VolumeEntry.objects.order_by("id")] == ["order", "refund"]
+    with pytest.raises(actions.ShopError, match="Only a failed refund"):
+        actions.retry_refund(refund=again, by=staff)
 
 
 # --- autoship: charging a saved card ------------------------------------------------

@@ -18,6 +18,7 @@ from backoffice.shop.models import (
     OrderStatus,
     Product,
     Refund,
+    RefundStatus,
     ReturnRequest,
     ReturnStatus,
     StockMovement,
@@ -478,3 +479,34 @@ def test_receiving_before_approval_is_refused(client, requested):
     )
     assert ReturnRequest.objects.get().status == ReturnStatus.REQUESTED
     assert not StockMovement.objects.filter(reason="return").exists()
+
+
+def test_staff_retry_a_failed_refund(client, team, catalog, fedex, settings):
+    order = paid(team["alice"], {catalog["501"]: 1}, ship_to_ca(fedex))
+    # The card service is switched off when the order is cancelled.
+    settings.PAYMENT_PROVIDERS = ["wallet"]
+    actions.cancel_order(order=order, reason="asked")
+    failed = order.refunds.get()
+    assert failed.status == RefundStatus.FAILED
+    settings.PAYMENT_PROVIDERS = ["demo", "wallet"]
+    staff_with(client, "fulfilment")
+    page = client.get(f"/staff/orders/{order.number}/")
+    assert "Try the refund again" in page.content.decode()
+
+    response = client.post(f"/staff/orders/{order.number}/refunds/{failed.pk}/retry/")
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.refunded_amount == order.total
+    assert [r.status for r in order.refunds.order_by("pk")] == ["failed", "succeeded"]
+    again = client.post(f"/staff/orders/{order.number}/refunds/{failed.pk}/retry/")
+    assert again.status_code == 302
+    assert order.refunds.count() == 2
+
+
+def test_a_distributor_cannot_retry_refunds(client, alice, team, catalog, fedex):
+    order = paid(team["alice"], {catalog["501"]: 1}, ship_to_ca(fedex))
+    client.force_login(alice)
+    response = client.post(f"/staff/orders/{order.number}/refunds/1/retry/")
+    assert response.status_code in (403, 404)
+    assert not order.refunds.exists()

@@ -40,6 +40,7 @@ from backoffice.shop.models import (
     Order,
     OrderStatus,
     Product,
+    RefundStatus,
     ReturnRequest,
     ReturnStatus,
     StockMovement,
@@ -219,6 +220,20 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
         ),
         done,
     )
+
+
+@staff_permission_required(ORDERS)
+@require_POST
+def retry_refund(request: HttpRequest, number: str, refund_id: int) -> HttpResponse:
+    order = _order(number)
+    refund = get_object_or_404(order.refunds, pk=refund_id)
+
+    def run() -> None:
+        again = actions.retry_refund(refund=refund, by=request.user)
+        if again.status == RefundStatus.FAILED:
+            raise ShopError(again.reason)
+
+    return _run(request, order, run, _("The refund was sent again."))
 
 
 # --- company stock --------------------------------------------------------------------

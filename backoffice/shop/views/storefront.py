@@ -12,7 +12,6 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,7 +46,6 @@ from backoffice.shop.models import (
     Cart,
     Category,
     Order,
-    OrderSource,
     OrderStatus,
     PaymentStatus,
     Product,
@@ -365,24 +363,16 @@ def _place(
     if order is None:
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                customer = actions.save_retail_customer(
-                    distributor=owner,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                )
-                order = actions.place_order(
-                    distributor=owner,
-                    items=items,
-                    delivery=form.get_delivery(),
-                    email=customer.email,
-                    idempotency_key=key,
-                    buyer=None,
-                    customer=customer,
-                    source=OrderSource.PERSONAL_SHOP,
-                )
+            order = actions.place_retail_order(
+                distributor=owner,
+                items=items,
+                delivery=form.get_delivery(),
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=data["phone"],
+                idempotency_key=key,
+            )
         except ShopError as refusal:
             add_shop_error(form, refusal)
             return None
