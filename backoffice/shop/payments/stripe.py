@@ -431,6 +431,18 @@ def _intent_payment(event: dict) -> Payment | None:
         return payment
     metadata = intent.get("metadata") or {}
     payment_id = str(metadata.get("payment_id", ""))
+    if payment_id.isdigit():
+        # An off-session charge whose answer never reached us (a timeout after
+        # Stripe charged): the webhook is Stripe's word, so adopt the intent.
+        orphan = Payment.objects.filter(
+            pk=int(payment_id), provider=CODE, reference=""
+        ).first()
+        if orphan is not None:
+            Payment.objects.filter(pk=orphan.pk, reference="").update(
+                reference=_id_of(intent)
+            )
+            orphan.refresh_from_db()
+            return orphan
     created = event.get("created")
     if (
         payment_id.isdigit()

@@ -633,6 +633,30 @@ def test_a_refund_the_card_service_cannot_make_fails_and_can_be_retried(
 # --- autoship: charging a saved card ------------------------------------------------
 
 
+def test_a_charge_whose_answer_was_lost_is_adopted_from_its_webhook(
+    fake_stripe, order, client
+):
+    # Stripe charged, but the answer timed out: our attempt was marked failed.
+    fake_stripe.status_code = 500
+    with pytest.raises(actions.ShopError):
+        actions.charge_saved_method(
+            order=order, provider_code="stripe", token="cus_test_1:pm_test_1"
+        )
+    lost = order.payments.get()
+    assert (lost.status, lost.reference) == (PaymentStatus.FAILED, "")
+
+    body = intent_event(
+        "payment_intent.succeeded", intent_id="pi_lost_1", payment_id=str(lost.pk)
+    )
+    assert post(client, body).status_code == 200
+
+    order.refresh_from_db()
+    lost.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert (lost.status, lost.reference) == (PaymentStatus.SUCCEEDED, "pi_lost_1")
+    assert VolumeEntry.objects.count() == 1
+
+
 def test_a_saved_card_is_charged_off_session_and_paid_by_the_webhook(
     fake_stripe, order, client
 ):
