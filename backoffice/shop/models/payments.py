@@ -70,6 +70,11 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class RefundQuerySet(models.QuerySet["Refund"]):
+    def failed(self) -> RefundQuerySet:
+        return self.filter(status=RefundStatus.FAILED)
+
+
 class Refund(models.Model):
     """Money given back on a payment (a cancellation or a return)."""
 
@@ -98,6 +103,8 @@ class Refund(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RefundQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

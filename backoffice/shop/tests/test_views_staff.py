@@ -490,6 +490,8 @@ def test_staff_retry_a_failed_refund(client, team, catalog, fedex, settings):
     assert failed.status == RefundStatus.FAILED
     settings.PAYMENT_PROVIDERS = ["demo", "wallet"]
     staff_with(client, "fulfilment")
+    queue = client.get("/staff/orders/").content.decode()
+    assert f'<a href="/staff/orders/{order.number}/">{order.number}</a>' in queue
     page = client.get(f"/staff/orders/{order.number}/")
     assert "Try the refund again" in page.content.decode()
 

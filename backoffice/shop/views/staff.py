@@ -40,6 +40,7 @@ from backoffice.shop.models import (
     Order,
     OrderStatus,
     Product,
+    Refund,
     RefundStatus,
     ReturnRequest,
     ReturnStatus,
@@ -103,12 +104,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "low_stock_count": Product.objects.active().low_stock().count(),
-            "requested_count": ReturnRequest.objects.filter(
-                status=ReturnStatus.REQUESTED
+            "requested_count": ReturnRequest.objects.with_status(
+                ReturnStatus.REQUESTED
             ).count(),
-            "received_count": ReturnRequest.objects.filter(
-                status=ReturnStatus.RECEIVED
+            "received_count": ReturnRequest.objects.with_status(
+                ReturnStatus.RECEIVED
             ).count(),
+            "failed_refunds": list(
+                Refund.objects.failed().select_related("order").order_by("pk")[:20]
+            ),
         }
     )
     return render(request, "shop/staff/queue.html", context)
