@@ -96,6 +96,11 @@ class Distributor(models.Model):
     left_top = models.BigIntegerField(null=True, blank=True, editable=False)
     right_top = models.BigIntegerField(null=True, blank=True, editable=False)
 
+    # The last day the member counts as active (the plan's 50 PV in the 30 days
+    # ending that day), from the volume recorded so far; NULL: never active.
+    # Kept by the shop's volume writes (shop/activity.py).
+    active_until = models.DateField(null=True, blank=True, editable=False)
+
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address_line1 = models.CharField(_("address"), max_length=200, blank=True)
     address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
@@ -126,6 +131,8 @@ class Distributor(models.Model):
             models.Index(fields=["lo"], name="distributor_lo"),
             models.Index(fields=["hi"], name="distributor_hi"),
             models.Index(fields=["place_by"], name="distributor_place_by"),
+            # "About to turn inactive": a few days' range, then the team test.
+            models.Index(fields=["active_until"], name="distributor_active_until"),
             models.Index(
                 fields=["join_date", "distributor_id"], name="distributor_joined"
             ),

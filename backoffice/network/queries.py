@@ -27,10 +27,11 @@ from django.utils import timezone
 from backoffice.network.models import Distributor, DistributorQuerySet, Side
 
 NEW_MEMBER_DAYS = 7
-# Until volumes exist, a holding-tank wait past this many days needs attention
-# (the deadline is settings.HOLDING_TANK_DAYS, 7 by default).
+# A holding-tank wait past this many days needs attention (the deadline is
+# settings.HOLDING_TANK_DAYS, 7 by default).
 HOLDING_ATTENTION_DAYS = 5
 RECENTLY_TERMINATED_DAYS = 30
+INACTIVE_SOON_DAYS = 7
 
 SORTS = {
     # Both keys one way, so an index on (join_date, distributor_id) serves it.
@@ -55,14 +56,14 @@ def parse_distributor_id(text: object) -> int | None:
 
 
 def active_q(on: date | None = None) -> Q:
-    """Who counts as active on ``on``.
+    """Who counts as active on ``on``: not terminated, and 50 PV in the 30 days.
 
-    Until volumes are recorded, active means "not terminated". When the
-    commissions app records volumes, the plan's rule (personal volume in the
-    period) joins this Q, and every page, filter and count follows.
+    ``active_until`` is kept by the shop whenever volume is credited or taken
+    back, so the rule is one indexed comparison here.
     """
     day = on or timezone.localdate()
-    return Q(terminated_on__isnull=True) | Q(terminated_on__gt=day)
+    not_terminated = Q(terminated_on__isnull=True) | Q(terminated_on__gt=day)
+    return not_terminated & Q(active_until__gte=day)
 
 
 def boolean(condition: Q) -> ExpressionWrapper:
@@ -259,7 +260,9 @@ def team_summary(viewer: Distributor, today: date | None = None) -> TeamSummary:
 @dataclass
 class Attention:
     member: Distributor
-    reason: str  # "holding" (waiting too long) or "terminated"
+    # "holding" (waiting too long), "inactive_soon" (their 30-day PV runs out
+    # within INACTIVE_SOON_DAYS) or "terminated"
+    reason: str
 
 
 @dataclass
@@ -289,15 +292,22 @@ def action_feed(
         )[:limit]
     ]
     attention += [
+        Attention(member, "inactive_soon")
+        for member in team.filter(
+            Q(terminated_on__isnull=True) | Q(terminated_on__gt=today),
+            active_until__gte=today,
+            active_until__lt=today + timedelta(days=INACTIVE_SOON_DAYS),
+        ).order_by("active_until", "distributor_id")[:limit]
+    ]
+    attention += [
         Attention(member, "terminated")
         for member in team.filter(
             terminated_on__lte=today,
             terminated_on__gt=today - timedelta(days=RECENTLY_TERMINATED_DAYS),
         ).order_by("-terminated_on", "distributor_id")[:limit]
     ]
-    # Volume-based items plug in here once the commissions app records volume:
-    # "about to turn inactive" (personal volume short of the minimum near the
-    # period's end) and "close to the next rank" (leg volumes near a threshold).
+    # "Close to the next rank" (leg volumes near a threshold) joins this list
+    # with the commissions work.
     return ActionFeed(
         waiting=waiting,
         new_members=list(new[:limit]),

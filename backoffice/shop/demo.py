@@ -11,11 +11,13 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from backoffice.lib.cycles import company_date, cycle_of
 from backoffice.network.models import Distributor
 from backoffice.shop.actions import CARRIER_TRACKING_URLS
+from backoffice.shop.activity import last_active_day
 from backoffice.shop.catalog import load_catalog
 from backoffice.shop.models import (
     Autoship,
@@ -274,6 +276,15 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
         ),
         batch_size=2000,
     )
+    by_member: dict[int, list] = defaultdict(list)
+    for order in orders:
+        by_member[order.distributor_id].append((order.paid_on, order.pv))
+    threshold = Decimal(settings.ACTIVE_PV_30_DAYS)
+    for member in members:
+        member.active_until = last_active_day(
+            by_member.get(member.pk, []), threshold=threshold
+        )
+    Distributor.objects.bulk_update(members, ["active_until"], batch_size=1000)
     InventoryItem.objects.bulk_create(
         (
             InventoryItem(

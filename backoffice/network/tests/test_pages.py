@@ -43,6 +43,7 @@ def build_network(team) -> dict[str, Distributor]:
     alice -> bob (L, by alice), dave (R, by alice)
     bob -> erin (L, by bob), frank (R, by alice)
     dave -> gina (L, by dave, terminated)
+    everyone active through 2026-03-31 (enough volume), gina terminated
     charlie -> jack (L, by charlie)
     holding tank: hank (by alice), ivy (by bob)
     """
@@ -77,6 +78,9 @@ def build_network(team) -> dict[str, Distributor]:
     for member, day in joined.items():
         member.join_date = day
     Distributor.objects.bulk_update(joined, ["join_date"])
+    # Everyone has bought enough lately to be active through March (gina's
+    # termination makes her inactive whatever her volume).
+    Distributor.objects.update(active_until=date(2026, 3, 31))
     gina.terminated_on = date(2026, 2, 20)
     gina.save(update_fields=["terminated_on"])
     hank.place_by = datetime(2026, 3, 6, 12, 0, tzinfo=ZoneInfo("UTC"))
@@ -317,6 +321,23 @@ def test_action_feed(client, alice, network):
     ]
 
 
+def test_action_feed_warns_before_members_turn_inactive(client, alice, network):
+    # frank's 30-day PV runs out on March 6; bob's on March 20 (not soon).
+    Distributor.objects.filter(pk=network["frank"].pk).update(
+        active_until=date(2026, 3, 6)
+    )
+    Distributor.objects.filter(pk=network["bob"].pk).update(
+        active_until=date(2026, 3, 20)
+    )
+    client.force_login(alice)
+    response = client.get(LIST)
+    attention = [
+        (a.member.distributor_id, a.reason) for a in response.context["feed"].attention
+    ]
+    assert attention == [(200012, "inactive_soon"), (200013, "terminated")]
+    assert "active until March 6, 2026 unless they order" in response.text
+
+
 # --- the CSV export ---------------------------------------------------------------
 
 
@@ -324,10 +345,10 @@ def test_export_columns_and_privacy(client, alice, network):
     bob, erin = network["bob"], network["erin"]
     bob.share_email_upline = True
     bob.phone = "(626) 555-0102"
-    bob.save()
+    bob.save(update_fields=["share_email_upline", "phone"])
     erin.share_phone_upline = True
     erin.phone = "(909) 555-0111"
-    erin.save()
+    erin.save(update_fields=["share_phone_upline", "phone"])
     client.force_login(alice)
     response = client.get(EXPORT, {"sort": "id"})
     assert response.status_code == 200
@@ -563,3 +584,18 @@ def test_an_outsider_gets_the_not_found_page(client, charlie, network):
     assert response.status_code == 404
     assert "We could not find that page" in html
     assert "Baker" not in html
+
+
+def test_status_follows_volume_as_well_as_termination(client, alice, network):
+    """Active means 50 PV in the 30 days as well as not terminated."""
+    Distributor.objects.filter(pk=network["erin"].pk).update(
+        active_until=date(2026, 3, 1)  # the window of erin's last order ended
+    )
+    client.force_login(alice)
+    # Newest first: erin joined in January, gina in November.
+    assert ids(client.get(LIST, {"status": "inactive"})) == [200011, 200013]
+    assert 200011 not in ids(client.get(LIST, {"status": "active"}))
+    with time_machine.travel(datetime(2026, 4, 1, 9, tzinfo=NOW.tzinfo), tick=False):
+        client.force_login(alice)
+        # April: nobody has ordered since, so nobody is active any more.
+        assert ids(client.get(LIST, {"status": "active"})) == []

@@ -23,6 +23,7 @@ from backoffice.lib.cycles import company_date, cycle_of
 from backoffice.lib.emails import queue_email
 from backoffice.lib.money import ZERO
 from backoffice.network.models import Distributor
+from backoffice.shop.activity import refresh_active_until
 from backoffice.shop.models import (
     Cart,
     CartLine,
@@ -702,6 +703,7 @@ def _mark_paid(order: Order, payment: Payment, reference: str, card_label: str):
         pv=order.pv,
         cv=order.cv,
     )
+    refresh_active_until(order.distributor_id)
     OrderEvent.objects.create(order=order, status=OrderStatus.PAID, at=now)
     if order.kind == OrderKind.CUSTOMER:
         _email_owner_of_retail_order(order)
@@ -1116,6 +1118,7 @@ def confirm_refund(*, refund: Refund, reference: str) -> bool:
                 pv=-refund.pv,
                 cv=-refund.cv,
             )
+            refresh_active_until(order.distributor_id)
         fully = order.refunded_amount >= order.total
         if fully and order.can_become(OrderStatus.REFUNDED):
             _transition(order, OrderStatus.REFUNDED)

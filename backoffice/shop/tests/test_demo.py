@@ -59,3 +59,23 @@ def test_demo_inventory_matches_what_was_delivered(seeded):
             distributor_id=item.distributor_id, product_id=item.product_id
         ).aggregate(total=Sum("change"))["total"]
         assert item.quantity == received
+
+
+def test_demo_activity_follows_the_demo_volume(seeded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backoffice.network.models import Distributor
+    from backoffice.network.queries import active_q
+
+    today = timezone.localdate()
+    for member in Distributor.objects.all():
+        pv30 = (
+            VolumeEntry.objects.for_distributor(member)
+            .between(today - timedelta(days=29), today)
+            .totals()["pv"]
+        )
+        is_active = Distributor.objects.filter(active_q(), pk=member.pk).exists()
+        assert is_active == (pv30 >= 50 and not member.terminated_on), member
+    assert Distributor.objects.filter(active_q()).exists()
