@@ -48,6 +48,20 @@ def test_production_without_secret_key_fails_loudly():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_production_refuses_the_demo_card():
+    env = {**PRODUCTION, "PAYMENT_PROVIDERS": "demo,wallet"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "The demo card provider is refused when DEBUG is off" in result.stderr
+
+
+def test_stripe_needs_its_keys():
+    env = {**PRODUCTION, "PAYMENT_PROVIDERS": "wallet,stripe"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in result.stderr
+
+
 def test_bad_setting_value_fails_loudly():
     result = run_manage("check", env={"DEBUG": "perhaps"})
     assert result.returncode != 0
