@@ -154,6 +154,74 @@ def load(size: int, chain: int, seed: int) -> None:
     print(f"generated {size:,} distributors in {time.perf_counter() - started:.1f} s")
 
 
+def load_volume(size: int, seed: int, today: date) -> None:
+    """Orders and their volume: most members bought in the last 30 days, half also
+    six weeks ago (so the date range has something to leave out)."""
+    from django.db import connection, transaction
+
+    from backoffice.lib.cycles import cycle_of
+
+    rng = random.Random(seed + 1)
+    started = time.perf_counter()
+    orders, volume = [], []
+    number = 0
+    for member in range(1, size + 1):
+        days = []
+        if rng.random() < 0.8:
+            days.append(today - timedelta(days=rng.randrange(30)))
+        if rng.random() < 0.5:
+            days.append(today - timedelta(days=40 + rng.randrange(20)))
+        for day in days:
+            number += 1
+            pv = rng.choice((17, 34, 36, 70, 100))
+            moment = f"{day.isoformat()}T18:00:00+00:00"
+            orders.append(
+                (number, f"GX-B{number:010d}", "distributor", "shop", "delivered",
+                 member, f"m{member}@example.com", f"bench-{number}",
+                 pv, 0, 0, pv, pv, pv, 0, 0, 0, "demo", "", "", "", "", "", "",
+                 "", "", "", "", "", moment, day.isoformat(), moment,
+                 day.isoformat())
+            )  # fmt: skip
+            volume.append(
+                (number, member, number, "order", day.isoformat(), cycle_of(day),
+                 pv, pv, moment)
+            )  # fmt: skip
+    order_sql = (
+        "INSERT INTO shop_order (id, number, kind, source, status, distributor_id,"
+        " email, idempotency_key, subtotal, shipping, tax, total, pv, cv,"
+        " retail_profit, refunded_amount, package_level, payment_provider,"
+        " shipping_method_name, ship_name, ship_line1, ship_line2, ship_city,"
+        " ship_state, ship_postal_code, ship_phone, carrier, tracking_number,"
+        " tracking_url, placed_at, placed_on, paid_at, paid_on)"
+        " VALUES (" + ", ".join(["%s"] * 33) + ")"
+    )
+    volume_sql = (
+        'INSERT INTO shop_volumeentry (id, distributor_id, order_id, kind, "on",'
+        " cycle, pv, cv, created_at) VALUES (" + ", ".join(["%s"] * 9) + ")"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(orders), 20_000):
+            cursor.executemany(order_sql, orders[start : start + 20_000])
+        for start in range(0, len(volume), 20_000):
+            cursor.executemany(volume_sql, volume[start : start + 20_000])
+    from django.core.management.color import no_style
+
+    from backoffice.shop.models import Order, VolumeEntry
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(
+            no_style(), [Order, VolumeEntry]
+        ):
+            cursor.execute(statement)
+        cursor.execute(
+            "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+        )
+    print(
+        f"generated {len(orders):,} paid orders and their volume "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
 def timed(label: str, repeat: int, work) -> None:
     samples = []
     for attempt in range(repeat):
@@ -196,6 +264,14 @@ def main() -> None:
             f"the bench database holds {have:,} distributors, not {args.size:,}: "
             "delete it or pass another --database-url"
         )
+    from django.utils import timezone
+
+    from backoffice.shop.models import VolumeEntry
+    from backoffice.shop.reads import downline_volume
+
+    today = timezone.localdate()
+    if not VolumeEntry.objects.exists():
+        load_volume(args.size, args.seed, today)
     print(
         f"database: {connection.vendor}; python {sys.version.split()[0]}; "
         f"{os.cpu_count()} cores"
@@ -238,6 +314,12 @@ def main() -> None:
         "downline count, ~100,000 below",
         args.repeat,
         lambda _: Distributor.objects.downline_of(target).count(),
+    )
+    window = (today - timedelta(days=29), today)
+    timed(
+        "30-day volume sum, ~100,000 below",
+        args.repeat,
+        lambda _: downline_volume(target, *window),
     )
     timed(
         "bottom of the outer left leg (20,000 deep)",

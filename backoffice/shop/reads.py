@@ -172,3 +172,19 @@ def orders_summary(distributor: Distributor) -> dict:
         "is_active": pv30 >= settings.ACTIVE_PV_30_DAYS,
         "active_threshold": settings.ACTIVE_PV_30_DAYS,
     }
+
+
+def downline_volume(distributor: Distributor, start: date, end: date) -> dict:
+    """PV and CV credited to everyone below ``distributor`` from ``start`` to ``end``.
+
+    One range join on the placement index (``lo``): whatever the depth.
+    """
+    if distributor.lo is None:
+        return {"pv": Decimal("0.00"), "cv": Decimal("0.00")}
+    return (
+        VolumeEntry.objects.filter(
+            distributor__lo__gt=distributor.lo, distributor__lo__lt=distributor.hi
+        )
+        .between(start, end)
+        .totals()
+    )

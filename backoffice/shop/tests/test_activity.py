@@ -82,3 +82,23 @@ def test_paying_and_refunding_keep_the_team_pages_status_right(
     actions.cancel_order(order=order, by=staff)
     alice.refresh_from_db()
     assert not members.filter(active_q(), pk=alice.pk).exists()
+
+
+def test_downline_volume_sums_the_placement_subtree_in_the_window(team, catalog, fedex):
+    import time_machine
+
+    from backoffice.shop.reads import downline_volume
+
+    root, alice, bob, charlie = (team[n] for n in ("root", "alice", "bob", "charlie"))
+    with time_machine.travel("2026-03-01 10:00 -08:00", tick=False):
+        pay_with_demo_card(place(bob, {catalog["801"]: 1}, ship_to_ca(fedex)))
+    with time_machine.travel("2026-03-20 10:00 -07:00", tick=False):
+        pay_with_demo_card(place(bob, {catalog["501"]: 1}, ship_to_ca(fedex)))
+        pay_with_demo_card(place(alice, {catalog["820"]: 1}, ship_to_ca(fedex)))
+        pay_with_demo_card(place(charlie, {catalog["505"]: 2}, ship_to_ca(fedex)))
+    window = (date(2026, 3, 2), date(2026, 3, 31))
+    # alice's downline is bob: his March 20 order only (March 1 is outside).
+    assert downline_volume(alice, *window) == {"pv": D("17.00"), "cv": D("19.20")}
+    # root's: bob, alice and charlie in the window.
+    assert downline_volume(root, *window) == {"pv": D("121.00"), "cv": D("193.60")}
+    assert downline_volume(bob, *window) == {"pv": D("0.00"), "cv": D("0.00")}
