@@ -578,6 +578,16 @@ def start_payment(
         ).exclude(redirect_url="")
         if pending.exists():
             return pending.latest("created_at")
+        # Another method's page left open: closed, so the payer cannot pay twice
+        # (a payment that slips through anyway is given back).
+        left_open = list(
+            order.payments.filter(status=PaymentStatus.PENDING)
+            .exclude(provider=provider.code)
+            .exclude(redirect_url="")
+        )
+        Payment.objects.filter(pk__in=[p.pk for p in left_open]).update(
+            status=PaymentStatus.CANCELLED
+        )
         attempt = order.payments.count() + 1
         payment = Payment.objects.create(
             order=order,
@@ -594,6 +604,8 @@ def start_payment(
         except PaymentError as error:
             _record_failure(payment, error.message)
             refusal = error.message
+    for stale in left_open:
+        _close_at_provider(stale)
     if refusal:
         raise ShopError(refusal, field="provider")
     payment.refresh_from_db()

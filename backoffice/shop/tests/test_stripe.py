@@ -468,6 +468,10 @@ def test_a_second_payment_of_a_paid_order_is_given_back(
     actions.start_payment(order=order, provider_code="wallet")
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
+    # Paying another way closes the Checkout page left open.
+    assert [call.path for call in fake_stripe.calls][-1] == (
+        f"/v1/checkout/sessions/{card.reference}/expire"
+    )
 
     assert post(client, completed(card)).status_code == 200
 
