@@ -382,7 +382,10 @@ class VolumeEntry(AppendOnlyModel):
     class Meta:
         ordering = ["on", "id"]
         indexes = [
-            models.Index(fields=["distributor", "on"], name="shop_volume_dist_on"),
+            # Volume of a subtree in a date range is read from this index alone.
+            models.Index(
+                fields=["distributor", "on", "pv", "cv"], name="shop_volume_dist_on"
+            ),
             models.Index(fields=["cycle"], name="shop_volume_cycle"),
         ]
         constraints = [
