@@ -10,9 +10,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.lib.us import STATE_CHOICES, STATES, is_zip, zip_matches_state
 from backoffice.network.models import Distributor
 from backoffice.shop.actions import MAX_QUANTITY, Delivery, ShopError
+from backoffice.shop.forms.address import AddressFields
 from backoffice.shop.models import (
     AUTOSHIP_DAYS,
     Autoship,
@@ -25,7 +25,6 @@ from backoffice.shop.payments.demo import DemoCardProvider
 
 SHIP = "ship"
 WILL_CALL = "will_call"
-ADDRESS_FIELDS = ("name", "line1", "city", "state", "postal_code")
 
 
 def autoship_providers(current: str = "") -> list[PaymentProvider]:
@@ -61,7 +60,9 @@ class WillCallField(forms.ModelChoiceField):
         return f"{obj.name}, {obj.address_line1}, {obj.city}, {obj.state}"
 
 
-class AutoshipForm(forms.Form):
+class AutoshipForm(AddressFields):
+    ADDRESS_FIELDS = ("name", "line1", "city", "state", "postal_code")
+
     day_of_month = forms.TypedChoiceField(
         label=_("Day of the month"),
         coerce=int,
@@ -86,38 +87,6 @@ class AutoshipForm(forms.Form):
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    line1 = forms.CharField(
-        label=_("Address"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
-    )
-    line2 = forms.CharField(
-        label=_("Address line 2 (optional)"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
-    )
-    city = forms.CharField(
-        label=_("City"),
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
-    )
-    state = forms.ChoiceField(
-        label=_("State"),
-        required=False,
-        choices=[("", _("Choose a state")), *STATE_CHOICES],
-        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
-    )
-    postal_code = forms.CharField(
-        label=_("ZIP code"),
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "postal-code"}
-        ),
     )
     phone = forms.CharField(
         label=_("Phone (optional)"),
@@ -213,7 +182,7 @@ class AutoshipForm(forms.Form):
         cleaned = super().clean()
         delivery = cleaned.get("delivery")
         if delivery == SHIP:
-            self._clean_address(cleaned)
+            self.clean_address(cleaned)
         needed = {SHIP: "shipping_method", WILL_CALL: "will_call"}.get(delivery)
         if needed and not cleaned.get(needed) and needed not in self.errors:
             message = (
@@ -225,25 +194,6 @@ class AutoshipForm(forms.Form):
         if cleaned.get("payment_provider") == "demo":
             self._clean_demo_card(cleaned)
         return cleaned
-
-    def _clean_address(self, cleaned: dict) -> None:
-        for name in ADDRESS_FIELDS:
-            if not cleaned.get(name) and name not in self.errors:
-                self.add_error(name, _("This field is required."))
-        state = cleaned.get("state", "")
-        postal_code = cleaned.get("postal_code", "").strip()
-        if postal_code and "postal_code" not in self.errors:
-            if not is_zip(postal_code):
-                self.add_error(
-                    "postal_code",
-                    _("Enter a ZIP code of 5 digits, or 9 digits (ZIP+4)."),
-                )
-            elif state in STATES and not zip_matches_state(postal_code, state):
-                self.add_error(
-                    "postal_code",
-                    _("ZIP code %(zip)s is not in %(state)s.")
-                    % {"zip": postal_code, "state": STATES[state]},
-                )
 
     def _clean_demo_card(self, cleaned: dict) -> None:
         number = cleaned.get("card_number", "")
