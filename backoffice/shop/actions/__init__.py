@@ -588,14 +588,7 @@ def start_payment(
         Payment.objects.filter(pk__in=[p.pk for p in left_open]).update(
             status=PaymentStatus.CANCELLED
         )
-        attempt = order.payments.count() + 1
-        payment = Payment.objects.create(
-            order=order,
-            provider=provider.code,
-            amount=order.total,
-            idempotency_key=f"{order.number}-{attempt}",
-        )
-        Order.objects.filter(pk=order.pk).update(payment_provider=provider.code)
+        payment = _new_payment(order, provider)
         refusal = ""
         try:
             # Inside a savepoint: a refusal keeps the failed attempt on record.
@@ -609,6 +602,19 @@ def start_payment(
     if refusal:
         raise ShopError(refusal, field="provider")
     payment.refresh_from_db()
+    return payment
+
+
+def _new_payment(order: Order, provider) -> Payment:
+    """A new attempt on a locked order; its key is what the provider dedupes on."""
+    attempt = order.payments.count() + 1
+    payment = Payment.objects.create(
+        order=order,
+        provider=provider.code,
+        amount=order.total,
+        idempotency_key=f"{order.number}-{attempt}",
+    )
+    Order.objects.filter(pk=order.pk).update(payment_provider=provider.code)
     return payment
 
 
@@ -628,14 +634,7 @@ def charge_saved_method(*, order: Order, provider_code: str, token: str) -> Paym
         ).exclude(reference="")
         if awaiting.exists():
             return awaiting.latest("created_at")
-        attempt = order.payments.count() + 1
-        payment = Payment.objects.create(
-            order=order,
-            provider=provider.code,
-            amount=order.total,
-            idempotency_key=f"{order.number}-{attempt}",
-        )
-        Order.objects.filter(pk=order.pk).update(payment_provider=provider.code)
+        payment = _new_payment(order, provider)
         refusal = ""
         try:
             with transaction.atomic():
