@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.accounts.models import User
+from backoffice.lib.us import STATE_CHOICES, STATES, zip_matches_state
 from backoffice.network.actions import (
     BODY_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
@@ -20,60 +21,6 @@ from backoffice.network.queries import (
     TeamFilter,
     parse_distributor_id,
 )
-
-US_STATES = [
-    ("AL", "Alabama"),
-    ("AK", "Alaska"),
-    ("AZ", "Arizona"),
-    ("AR", "Arkansas"),
-    ("CA", "California"),
-    ("CO", "Colorado"),
-    ("CT", "Connecticut"),
-    ("DE", "Delaware"),
-    ("DC", "District of Columbia"),
-    ("FL", "Florida"),
-    ("GA", "Georgia"),
-    ("HI", "Hawaii"),
-    ("ID", "Idaho"),
-    ("IL", "Illinois"),
-    ("IN", "Indiana"),
-    ("IA", "Iowa"),
-    ("KS", "Kansas"),
-    ("KY", "Kentucky"),
-    ("LA", "Louisiana"),
-    ("ME", "Maine"),
-    ("MD", "Maryland"),
-    ("MA", "Massachusetts"),
-    ("MI", "Michigan"),
-    ("MN", "Minnesota"),
-    ("MS", "Mississippi"),
-    ("MO", "Missouri"),
-    ("MT", "Montana"),
-    ("NE", "Nebraska"),
-    ("NV", "Nevada"),
-    ("NH", "New Hampshire"),
-    ("NJ", "New Jersey"),
-    ("NM", "New Mexico"),
-    ("NY", "New York"),
-    ("NC", "North Carolina"),
-    ("ND", "North Dakota"),
-    ("OH", "Ohio"),
-    ("OK", "Oklahoma"),
-    ("OR", "Oregon"),
-    ("PA", "Pennsylvania"),
-    ("RI", "Rhode Island"),
-    ("SC", "South Carolina"),
-    ("SD", "South Dakota"),
-    ("TN", "Tennessee"),
-    ("TX", "Texas"),
-    ("UT", "Utah"),
-    ("VT", "Vermont"),
-    ("VA", "Virginia"),
-    ("WA", "Washington"),
-    ("WV", "West Virginia"),
-    ("WI", "Wisconsin"),
-    ("WY", "Wyoming"),
-]
 
 ZIP_CODE = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 SIDE_CHOICES = [(Side.LEFT, _("Left")), (Side.RIGHT, _("Right"))]
@@ -206,7 +153,7 @@ class EnrollForm(forms.Form):
     )
     city = forms.CharField(label=_("City"), max_length=100)
     state = forms.ChoiceField(
-        label=_("State"), choices=[("", _("Choose a state")), *US_STATES]
+        label=_("State"), choices=[("", _("Choose a state")), *STATE_CHOICES]
     )
     postal_code = forms.CharField(
         label=_("ZIP code"),
@@ -271,6 +218,17 @@ class EnrollForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        state, postal_code = cleaned.get("state", ""), cleaned.get("postal_code", "")
+        if (
+            state in STATES
+            and postal_code
+            and not zip_matches_state(postal_code, state)
+        ):
+            self.add_error(
+                "postal_code",
+                _("ZIP code %(zip)s is not in %(state)s.")
+                % {"zip": postal_code, "state": STATES[state]},
+            )
         if cleaned.get("placement") == self.POSITION:
             if not cleaned.get("parent") and "parent" not in self.errors:
                 self.add_error(

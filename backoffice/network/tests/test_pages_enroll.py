@@ -109,10 +109,20 @@ def test_enroll_on_the_outer_left_leg(client, alice, network, post_enroll):
 
 def test_enroll_on_the_outer_right_leg(client, alice, network, post_enroll):
     client.force_login(alice)
-    post_enroll(placement="outer_right", postal_code="91768-1234", state="HI")
+    post_enroll(placement="outer_right", postal_code="96813-1234", state="HI")
     member = Distributor.objects.get(distributor_id=200017)
     assert (member.parent, member.side) == (network["dave"], "R")
-    assert (member.postal_code, member.state) == ("91768-1234", "HI")
+    assert (member.postal_code, member.state) == ("96813-1234", "HI")
+
+
+def test_enroll_refuses_a_zip_code_of_another_state(
+    client, alice, network, post_enroll
+):
+    client.force_login(alice)
+    response = post_enroll(placement="outer_right", postal_code="91768", state="HI")
+    assert response.status_code == 200
+    assert "ZIP code 91768 is not in Hawaii." in response.content.decode()
+    assert not Distributor.objects.filter(distributor_id=200017).exists()
 
 
 def test_enroll_in_an_open_position(client, alice, network, post_enroll):
