@@ -210,18 +210,7 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
     Order.objects.bulk_create(orders, batch_size=1000)
     OrderLine.objects.bulk_create(
         (
-            OrderLine(
-                order=order,
-                product_id=item.product_id,
-                sku=item.sku,
-                name=item.name,
-                quantity=item.quantity,
-                unit_price=item.unit_price,
-                distributor_price=item.distributor_price,
-                unit_pv=item.unit_pv,
-                unit_cv=item.unit_cv,
-                line_total=item.line_total,
-            )
+            OrderLine.frozen(order, item)
             for order in orders
             for item in lines[order.number]
         ),

@@ -401,19 +401,7 @@ def place_order(
                 placed_on=company_date(now),
             )
             OrderLine.objects.bulk_create(
-                OrderLine(
-                    order=order,
-                    product_id=item.product_id,
-                    sku=item.sku,
-                    name=item.name,
-                    quantity=item.quantity,
-                    unit_price=item.unit_price,
-                    distributor_price=item.distributor_price,
-                    unit_pv=item.unit_pv,
-                    unit_cv=item.unit_cv,
-                    line_total=item.line_total,
-                )
-                for item in priced
+                OrderLine.frozen(order, item) for item in priced
             )
             for product_id, quantity in ordered:
                 move_stock(

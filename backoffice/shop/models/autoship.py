@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.shop.models.config import Destination
+
 AUTOSHIP_DAYS = (1, 5, 10, 15, 20, 25)
 
 
@@ -32,7 +34,7 @@ class AutoshipQuerySet(models.QuerySet["Autoship"]):
         )
 
 
-class Autoship(models.Model):
+class Autoship(Destination):
     distributor = models.OneToOneField(
         "network.Distributor", on_delete=models.PROTECT, related_name="autoship"
     )
@@ -47,28 +49,6 @@ class Autoship(models.Model):
     # The provider's saved payment method (a card on file), never card digits.
     payment_token = models.CharField(max_length=255, blank=True)
     payment_label = models.CharField(max_length=60, blank=True)
-    shipping_method = models.ForeignKey(
-        "shop.ShippingMethod",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    will_call = models.ForeignKey(
-        "shop.WillCallCenter",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    # First and last name as the account holds them (150 characters each).
-    ship_name = models.CharField(_("name"), max_length=310, blank=True)
-    ship_line1 = models.CharField(_("address"), max_length=200, blank=True)
-    ship_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
-    ship_city = models.CharField(_("city"), max_length=100, blank=True)
-    ship_state = models.CharField(_("state"), max_length=2, blank=True)
-    ship_postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
-    ship_phone = models.CharField(_("phone"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

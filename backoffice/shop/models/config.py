@@ -94,3 +94,37 @@ class TaxRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state} {self.rate:%}"
+
+
+class Destination(models.Model):
+    """Where goods go: an address by a shipping method, or a Will Call pick-up."""
+
+    shipping_method = models.ForeignKey(
+        "shop.ShippingMethod",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    will_call = models.ForeignKey(
+        "shop.WillCallCenter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # First and last name as the account holds them (150 characters each).
+    ship_name = models.CharField(_("name"), max_length=310, blank=True)
+    ship_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    ship_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    ship_city = models.CharField(_("city"), max_length=100, blank=True)
+    ship_state = models.CharField(_("state"), max_length=2, blank=True)
+    ship_postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    ship_phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.will_call_id is not None

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.lib.append_only import AppendOnlyModel
 from backoffice.lib.money import quantize_money
 from backoffice.shop.models.catalog import Product
+from backoffice.shop.models.config import Destination
 
 # Crockford's alphabet: no I, L, O or U to misread on the phone.
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -152,7 +153,7 @@ class OrderQuerySet(models.QuerySet["Order"]):
         ).order_by("paid_at", "id")
 
 
-class Order(models.Model):
+class Order(Destination):
     number = models.CharField(
         _("order number"), max_length=16, unique=True, default=new_order_number
     )
@@ -196,29 +197,7 @@ class Order(models.Model):
     package_level = models.PositiveSmallIntegerField(default=0)
     payment_provider = models.CharField(max_length=20, blank=True)
 
-    shipping_method = models.ForeignKey(
-        "shop.ShippingMethod",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     shipping_method_name = models.CharField(max_length=100, blank=True)
-    will_call = models.ForeignKey(
-        "shop.WillCallCenter",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    # First and last name as the account holds them (150 characters each).
-    ship_name = models.CharField(_("name"), max_length=310, blank=True)
-    ship_line1 = models.CharField(_("address"), max_length=200, blank=True)
-    ship_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
-    ship_city = models.CharField(_("city"), max_length=100, blank=True)
-    ship_state = models.CharField(_("state"), max_length=2, blank=True)
-    ship_postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
-    ship_phone = models.CharField(_("phone"), max_length=30, blank=True)
 
     carrier = models.CharField(_("carrier"), max_length=40, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
@@ -264,10 +243,6 @@ class Order(models.Model):
         return status in ORDER_TRANSITIONS[self.status]
 
     @property
-    def is_pickup(self) -> bool:
-        return self.will_call_id is not None
-
-    @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
 
@@ -302,6 +277,22 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku}"
+
+    @classmethod
+    def frozen(cls, order: Order, item) -> OrderLine:
+        """A line as priced at checkout (a ``pricing.PricedItem``), never recomputed."""
+        return cls(
+            order=order,
+            product_id=item.product_id,
+            sku=item.sku,
+            name=item.name,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            distributor_price=item.distributor_price,
+            unit_pv=item.unit_pv,
+            unit_cv=item.unit_cv,
+            line_total=item.line_total,
+        )
 
     @property
     def pv(self):

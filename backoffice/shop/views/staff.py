@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_http_methods,
@@ -146,14 +147,23 @@ def order_page(request: HttpRequest, number: str) -> HttpResponse:
     return _order_page(request, _order(number))
 
 
-def _run(request: HttpRequest, order: Order, run: Callable, done: str) -> HttpResponse:
+def _order_url(order: Order) -> str:
+    return reverse("fulfilment:order", args=[order.number])
+
+
+def _return_url(return_request: ReturnRequest) -> str:
+    return reverse("fulfilment:return", args=[return_request.pk])
+
+
+def _run(request: HttpRequest, run: Callable, done: str, then: str) -> HttpResponse:
+    """Run an action; its refusal or ``done`` as a message; then back to ``then``."""
     try:
         run()
     except ShopError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)
-    return redirect("fulfilment:order", number=order.number)
+    return redirect(then)
 
 
 @staff_permission_required(ORDERS)
@@ -162,9 +172,9 @@ def mark_processing(request: HttpRequest, number: str) -> HttpResponse:
     order = _order(number)
     return _run(
         request,
-        order,
         lambda: actions.mark_processing(order=order, by=request.user),
         _("Order %(number)s is being prepared.") % {"number": order.number},
+        _order_url(order),
     )
 
 
@@ -177,7 +187,6 @@ def ship(request: HttpRequest, number: str) -> HttpResponse:
         return _order_page(request, order, ship_form=form)
     return _run(
         request,
-        order,
         lambda: actions.mark_shipped(
             order=order,
             by=request.user,
@@ -186,6 +195,7 @@ def ship(request: HttpRequest, number: str) -> HttpResponse:
         ),
         _("Order %(number)s is shipped; the distributor has the tracking link.")
         % {"number": order.number},
+        _order_url(order),
     )
 
 
@@ -200,9 +210,9 @@ def deliver(request: HttpRequest, number: str) -> HttpResponse:
     )
     return _run(
         request,
-        order,
         lambda: actions.mark_delivered(order=order, by=request.user),
         done % {"number": order.number},
+        _order_url(order),
     )
 
 
@@ -218,11 +228,11 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
         done += " " + _("The payment is refunded in full.")
     return _run(
         request,
-        order,
         lambda: actions.cancel_order(
             order=order, by=request.user, reason=form.cleaned_data["reason"]
         ),
         done,
+        _order_url(order),
     )
 
 
@@ -237,7 +247,7 @@ def retry_refund(request: HttpRequest, number: str, refund_id: int) -> HttpRespo
         if again.status == RefundStatus.FAILED:
             raise ShopError(again.reason)
 
-    return _run(request, order, run, _("The refund was sent again."))
+    return _run(request, run, _("The refund was sent again."), _order_url(order))
 
 
 # --- company stock --------------------------------------------------------------------
@@ -353,27 +363,15 @@ def return_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _return_page(request, _return(pk))
 
 
-def _run_return(
-    request: HttpRequest, return_request: ReturnRequest, run: Callable, done: str
-) -> HttpResponse:
-    try:
-        run()
-    except ShopError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect("fulfilment:return", pk=return_request.pk)
-
-
 @staff_permission_required(RETURNS)
 @require_POST
 def approve_return(request: HttpRequest, pk: int) -> HttpResponse:
     found = _return(pk)
-    return _run_return(
+    return _run(
         request,
-        found,
         lambda: return_actions.approve_return(return_request=found, by=request.user),
         _("Return approved; the distributor has the RMA number and our address."),
+        _return_url(found),
     )
 
 
@@ -384,13 +382,13 @@ def reject_return(request: HttpRequest, pk: int) -> HttpResponse:
     form = RejectReturnForm(request.POST)
     if not form.is_valid():
         return _return_page(request, found, reject_form=form)
-    return _run_return(
+    return _run(
         request,
-        found,
         lambda: return_actions.reject_return(
             return_request=found, by=request.user, note=form.cleaned_data["note"]
         ),
         _("Return refused; the distributor has your note."),
+        _return_url(found),
     )
 
 
@@ -402,13 +400,13 @@ def receive_return(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST, lines=list(found.lines.select_related("order_line"))
     )
     form.is_valid()  # checkboxes only: every submission is valid
-    return _run_return(
+    return _run(
         request,
-        found,
         lambda: return_actions.receive_return(
             return_request=found, by=request.user, resalable=form.resalable()
         ),
         _("Return received; resalable products are back in stock."),
+        _return_url(found),
     )
 
 
@@ -416,9 +414,9 @@ def receive_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def refund_return(request: HttpRequest, pk: int) -> HttpResponse:
     found = _return(pk)
-    return _run_return(
+    return _run(
         request,
-        found,
         lambda: return_actions.refund_return(return_request=found, by=request.user),
         _("Refund issued."),
+        _return_url(found),
     )
