@@ -1119,6 +1119,16 @@ def confirm_refund(*, refund: Refund, reference: str) -> bool:
             )
             refresh_active_until(order.distributor_id)
         fully = order.refunded_amount >= order.total
+        if order.package_level and order.package_refunded_on is None:
+            gives_pack_back = fully or (
+                refund.return_request_id is not None
+                and refund.return_request.lines.filter(
+                    order_line__product__package_level__gt=0
+                ).exists()
+            )
+            if gives_pack_back:
+                order.package_refunded_on = company_date(now)
+                order.save(update_fields=["package_refunded_on"])
         if fully and order.can_become(OrderStatus.REFUNDED):
             _transition(order, OrderStatus.REFUNDED)
             _email_status(order)

@@ -35,6 +35,7 @@ class OrderSource(models.TextChoices):
     SHOP = "shop", _("Shop")
     AUTOSHIP = "autoship", _("Autoship")
     PERSONAL_SHOP = "personal_shop", _("Personal shop")
+    IMPORT = "import", _("Imported")
 
 
 class OrderStatus(models.TextChoices):
@@ -195,6 +196,9 @@ class Order(Destination):
     retail_profit = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     package_level = models.PositiveSmallIntegerField(default=0)
+    # The company-zone date the pack was given back (a full refund, or a return
+    # holding the pack line): from then on it no longer counts as held.
+    package_refunded_on = models.DateField(null=True, blank=True)
     payment_provider = models.CharField(max_length=20, blank=True)
 
     shipping_method_name = models.CharField(max_length=100, blank=True)
@@ -231,7 +235,9 @@ class Order(Destination):
             ),
             models.CheckConstraint(
                 condition=Q(kind="customer", customer__isnull=False)
-                | Q(kind="distributor", customer__isnull=True),
+                | Q(kind="distributor", customer__isnull=True)
+                # Order history moved from another system names no customer.
+                | Q(source="import", customer__isnull=True),
                 name="shop_order_customer_matches_kind",
             ),
         ]
@@ -378,6 +384,10 @@ class VolumeEntry(AppendOnlyModel):
                 fields=["distributor", "on", "pv", "cv"], name="shop_volume_dist_on"
             ),
             models.Index(fields=["cycle"], name="shop_volume_cycle"),
+            # A commission run sums one date range over everyone from this index.
+            models.Index(
+                fields=["on", "distributor", "pv", "cv"], name="shop_volume_on_dist"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
