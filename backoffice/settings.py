@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "backoffice.dashboard",
     "backoffice.network",
     "backoffice.shop",
+    "backoffice.commissions",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -235,6 +236,10 @@ AUTOSHIP_LEAD_DAYS = env_int("AUTOSHIP_LEAD_DAYS", 5, minimum=0)
 AUTOSHIP_MAX_ATTEMPTS = env_int("AUTOSHIP_MAX_ATTEMPTS", 3, minimum=1)
 AUTOSHIP_RETRY_HOURS = env_int("AUTOSHIP_RETRY_HOURS", 24, minimum=1)
 ACTIVE_PV_30_DAYS = 50
+# The compensation plan the commission engine runs (docs/compensation-plan.md).
+COMMISSION_PLAN = Path(
+    env_str("COMMISSION_PLAN", str(BASE_DIR / "plans" / "gano-us.toml"))
+)
 
 SESSION_ENGINE = "backoffice.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)

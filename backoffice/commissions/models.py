@@ -1,0 +1,270 @@
+"""Weekly cycles, their results and lines, and the runs that computed them.
+
+A cycle's results are replaced as a whole by each calculation until staff
+approve it; from then on the cycle is locked and its rows are never changed.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.lib.append_only import AppendOnlyModel
+
+
+def money(verbose_name=None, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+class CycleStatus(models.TextChoices):
+    ESTIMATE = "estimate", _("This week so far")
+    CALCULATED = "calculated", _("Calculated")
+    APPROVED = "approved", _("Approved")
+
+
+class Bonus(models.TextChoices):
+    RETAIL = "retail", _("Retail profit")
+    GEN5 = "gen5", _("GEN5 fast start")
+    MVP = "mvp", _("MVP bonus")
+    BINARY = "binary", _("Binary team commission")
+
+
+class CycleQuerySet(models.QuerySet["Cycle"]):
+    def closed(self) -> CycleQuerySet:
+        return self.exclude(status=CycleStatus.ESTIMATE)
+
+    def approved(self) -> CycleQuerySet:
+        return self.filter(status=CycleStatus.APPROVED)
+
+
+class Cycle(models.Model):
+    """One weekly pay cycle that has been calculated (or estimated, while open)."""
+
+    number = models.PositiveIntegerField(_("cycle"), unique=True)
+    status = models.CharField(max_length=12, choices=CycleStatus)
+    plan_version = models.CharField(max_length=40)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    pay_on = models.DateField()
+    # The last day of volume counted: ends_on for a closed cycle, today for an estimate.
+    counted_through = models.DateField()
+    calculated_at = models.DateTimeField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    result_hash = models.CharField(max_length=64)
+    members = models.PositiveIntegerField(default=0)
+    retail = money(default=0)
+    gen5 = money(default=0)
+    mvp = money(default=0)
+    binary = money(default=0)
+    total = money(default=0)
+    paid = money(default=0)
+    carried = money(default=0)
+    breakage = money(default=0)
+
+    objects = CycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="approved", approved_at__isnull=False)
+                | ~Q(status="approved"),
+                name="commissions_cycle_approval_recorded",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == CycleStatus.APPROVED
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class CycleRun(models.Model):
+    """Each calculation of a cycle, kept so reruns can be compared and audited."""
+
+    number = models.PositiveIntegerField(_("cycle"), db_index=True)
+    is_estimate = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=RunStatus, default=RunStatus.RUNNING
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    result_hash = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Distributor IDs and totals in cents (compressed int64 pairs): enough to
+    # show what changed between two calculations of the same cycle.
+    totals_snapshot = models.BinaryField(editable=False, default=bytes)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.status})"
+
+
+class RunLock(models.Model):
+    """One row every commission run locks first: one run at a time."""
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return "commission run lock"
+
+
+class ResultQuerySet(models.QuerySet["Result"]):
+    def for_distributor(self, distributor) -> ResultQuerySet:
+        return self.filter(distributor=distributor)
+
+    def closed(self) -> ResultQuerySet:
+        return self.exclude(cycle__status=CycleStatus.ESTIMATE)
+
+
+class Result(models.Model):
+    """One distributor's figures for one cycle (compensation plan §11)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="results")
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="results"
+    )
+    rank = models.CharField(_("paid-as rank"), max_length=30)
+    best_rank = models.CharField(_("highest rank"), max_length=30)
+    is_active = models.BooleanField(_("active"))
+    is_binary_qualified = models.BooleanField(_("binary-qualified"))
+    has_left_enrollee = models.BooleanField()
+    has_right_enrollee = models.BooleanField()
+    is_gen5_qualified = models.BooleanField()
+    package = models.PositiveSmallIntegerField(default=0)
+    pv30 = money(_("PV in 30 days"))
+    cycle_pv = money(_("cycle PV"))
+    new_left = money()
+    new_right = money()
+    rebate = money()
+    left_cv = money(_("left CV"))
+    right_cv = money(_("right CV"))
+    matched_cv = money(_("matched CV"))
+    bank_left = money(_("left bank"))
+    bank_right = money(_("right bank"))
+    flushed = money()
+    breakage = money()
+    rate_bp = models.PositiveIntegerField()
+    rate_package = models.PositiveSmallIntegerField(default=0)  # 0: the rank's rate
+    rate_until = models.DateField(null=True, blank=True)
+    retail = money(_("retail profit"))
+    gen5 = money(_("GEN5"))
+    mvp = money(_("MVP"))
+    binary = money(_("binary"))
+    total = money(_("total"))
+    balance_in = money(_("balance in"))
+    paid = money(_("payable"))
+    balance_out = money(_("balance carried"))
+    mvp_decision = models.PositiveSmallIntegerField(default=0)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle", "distributor"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "distributor"], name="commissions_result_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["distributor", "cycle"], name="commissions_result_dist"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}/{self.distributor_id}"
+
+
+class LineQuerySet(models.QuerySet["Line"]):
+    def for_distributor(self, distributor) -> LineQuerySet:
+        return self.filter(distributor=distributor)
+
+
+class Line(models.Model):
+    """One amount of one bonus, with the order or member it comes from."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="lines")
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="+"
+    )
+    bonus = models.CharField(max_length=6, choices=Bonus)
+    source_order = models.ForeignKey(
+        "shop.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_distributor = models.ForeignKey(
+        "network.Distributor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    generation = models.PositiveSmallIntegerField(default=0)
+    amount = money(_("amount"))
+
+    objects = LineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle", "distributor", "id"]
+        indexes = [
+            models.Index(fields=["distributor", "cycle"], name="commissions_line_dist"),
+            models.Index(fields=["source_order"], name="commissions_line_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bonus} {self.amount}"
+
+
+class CycleEvent(AppendOnlyModel):
+    """The audit trail of the pay cycle workflow: who did what to which cycle."""
+
+    class Kind(models.TextChoices):
+        CALCULATED = "calculated", _("Calculated")
+        APPROVED = "approved", _("Approved")
+
+    number = models.PositiveIntegerField(_("cycle"))
+    kind = models.CharField(max_length=20, choices=Kind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.kind}"
