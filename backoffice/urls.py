@@ -30,6 +30,8 @@ urlpatterns = [
     path("s/", include("backoffice.shop.urls_storefront")),
     path("payments/", include("backoffice.shop.urls_payments")),
     path("staff/orders/", include("backoffice.shop.urls_staff")),
+    path("commissions/", include("backoffice.commissions.urls")),
+    path("staff/commissions/", include("backoffice.commissions.urls_staff")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("backoffice.dashboard.urls")),

@@ -37,6 +37,18 @@ SHOP_MODELS = (
 )
 
 
+# Finance runs the pay cycle: calculate, review, approve.
+COMMISSIONS_FINANCE = {
+    "commissions.view_cycle",
+    "commissions.change_cycle",
+    "commissions.approve_cycle",
+    "commissions.view_cyclerun",
+    "commissions.view_cycleevent",
+    "commissions.view_result",
+    "commissions.view_line",
+}
+
+
 def shop(*codenames: str) -> set[str]:
     return {f"shop.{codename}" for codename in codenames}
 
@@ -72,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     },
     "finance": {
         "accounts.view_user",
+        *COMMISSIONS_FINANCE,
         *shop(
             "view_order",
             "view_orderline",
@@ -98,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "network.add_distributor",
         "network.view_networkevent",
         "network.view_teammessage",
+        *COMMISSIONS_FINANCE,
         *shop(
             *(
                 f"{action}_{model}"

@@ -273,6 +273,93 @@ class _Ancestors:
         return node
 
 
+@dataclass
+class BinaryPay:
+    rebate: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    matched: np.ndarray
+    rank: np.ndarray
+    rate_bp: np.ndarray
+    rate_source: np.ndarray
+    rate_until: np.ndarray
+    binary: np.ndarray
+    breakage: np.ndarray
+    bank_left: np.ndarray
+    bank_right: np.ndarray
+    flushed: np.ndarray
+
+
+def binary_pay(
+    plan: PlanVersion,
+    *,
+    cycle_cv: np.ndarray,
+    bank_left_in: np.ndarray,
+    bank_right_in: np.ndarray,
+    new_left: np.ndarray,
+    new_right: np.ndarray,
+    active: np.ndarray,
+    binary_qualified: np.ndarray,
+    package_first: np.ndarray,
+    end_day: int,
+) -> BinaryPay:
+    """§4–§5 for members whose legs are known: the what-if planner calls it too."""
+    size = len(cycle_cv)
+    over = cycle_cv - plan.rebate_threshold
+    rebate = np.where(over > 0, (over * plan.rebate_share_bp + 5_000) // 10_000, 0)
+    left = bank_left_in + new_left + rebate
+    right = bank_right_in + new_right + rebate
+    low = np.maximum(np.minimum(left, right), 0)
+    matched = np.where(binary_qualified, low // plan.match_unit * plan.match_unit, 0)
+
+    # §5 paid-as rank and §4 rate.
+    thresholds = _i64([rank.min_matched for rank in plan.ranks])
+    rank_rates = _i64([rank.rate_bp for rank in plan.ranks])
+    step = np.searchsorted(thresholds, matched, side="right")  # 1 for the first rank
+    rank = np.where(binary_qualified, step, 0)
+    rank_rate = rank_rates[np.maximum(step, 1) - 1]
+    package_rate = np.zeros(size, dtype=np.int64)
+    rate_source = np.full(size, RATE_FROM_RANK, dtype=np.int64)
+    rate_until = np.full(size, NO_INDEX, dtype=np.int64)
+    for spec in plan.packages:
+        first = package_first[:, spec.level - 1]
+        bought = first >= 0
+        until = np.full(size, NO_INDEX, dtype=np.int64)
+        until[bought] = add_months(first[bought] >> 32, spec.rate_months)
+        opens = bought & (end_day <= until) & (spec.rate_bp > package_rate)
+        package_rate[opens] = spec.rate_bp
+        rate_source[opens] = spec.level
+        rate_until[opens] = until[opens]
+    from_package = package_rate > rank_rate
+    rate = np.where(from_package, package_rate, rank_rate)
+    rate_source = np.where(from_package, rate_source, RATE_FROM_RANK)
+    rate_until = np.where(from_package, rate_until, NO_INDEX)
+
+    pays = binary_qualified & (matched >= plan.min_match) & (matched > 0)
+    uncapped = np.where(pays, matched * rate // 10_000, 0)
+    binary = np.minimum(uncapped, plan.weekly_cap)
+    breakage = uncapped - binary
+    bank_left = np.where(active, left - np.where(pays, matched, 0), 0)
+    bank_right = np.where(active, right - np.where(pays, matched, 0), 0)
+    flushed = np.where(active, 0, left + right)
+
+    return BinaryPay(
+        rebate=rebate,
+        left=left,
+        right=right,
+        matched=matched,
+        rank=rank,
+        rate_bp=rate,
+        rate_source=rate_source,
+        rate_until=rate_until,
+        binary=binary,
+        breakage=breakage,
+        bank_left=bank_left,
+        bank_right=bank_right,
+        flushed=flushed,
+    )
+
+
 def compute(data: CycleInput, plan: PlanVersion) -> CycleResult:
     """One cycle of the plan (§2–§10) over the members of ``data``."""
     net = data.network
@@ -333,43 +420,27 @@ def compute(data: CycleInput, plan: PlanVersion) -> CycleResult:
     left_enrollee, right_enrollee = leg_has
     binary_qualified = active & left_enrollee & right_enrollee
 
-    over = data.cycle_cv - plan.rebate_threshold
-    rebate = np.where(over > 0, (over * plan.rebate_share_bp + 5_000) // 10_000, 0)
-    left = data.bank_left_in + new_left + rebate
-    right = data.bank_right_in + new_right + rebate
-    low = np.maximum(np.minimum(left, right), 0)
-    matched = np.where(binary_qualified, low // plan.match_unit * plan.match_unit, 0)
-
-    # §5 paid-as rank and §4 rate.
-    thresholds = _i64([rank.min_matched for rank in plan.ranks])
-    rank_rates = _i64([rank.rate_bp for rank in plan.ranks])
-    step = np.searchsorted(thresholds, matched, side="right")  # 1 for the first rank
-    rank = np.where(binary_qualified, step, 0)
-    rank_rate = rank_rates[np.maximum(step, 1) - 1]
-    package_rate = np.zeros(size, dtype=np.int64)
-    rate_source = np.full(size, RATE_FROM_RANK, dtype=np.int64)
-    rate_until = np.full(size, NO_INDEX, dtype=np.int64)
-    for spec in plan.packages:
-        first = data.package_first[:, spec.level - 1]
-        bought = first >= 0
-        until = np.full(size, NO_INDEX, dtype=np.int64)
-        until[bought] = add_months(first[bought] >> 32, spec.rate_months)
-        opens = bought & (end_day <= until) & (spec.rate_bp > package_rate)
-        package_rate[opens] = spec.rate_bp
-        rate_source[opens] = spec.level
-        rate_until[opens] = until[opens]
-    from_package = package_rate > rank_rate
-    rate = np.where(from_package, package_rate, rank_rate)
-    rate_source = np.where(from_package, rate_source, RATE_FROM_RANK)
-    rate_until = np.where(from_package, rate_until, NO_INDEX)
-
-    pays = binary_qualified & (matched >= plan.min_match) & (matched > 0)
-    uncapped = np.where(pays, matched * rate // 10_000, 0)
-    binary = np.minimum(uncapped, plan.weekly_cap)
-    breakage = uncapped - binary
-    bank_left = np.where(active, left - np.where(pays, matched, 0), 0)
-    bank_right = np.where(active, right - np.where(pays, matched, 0), 0)
-    flushed = np.where(active, 0, left + right)
+    pay = binary_pay(
+        plan,
+        cycle_cv=data.cycle_cv,
+        bank_left_in=data.bank_left_in,
+        bank_right_in=data.bank_right_in,
+        new_left=new_left,
+        new_right=new_right,
+        active=active,
+        binary_qualified=binary_qualified,
+        package_first=data.package_first,
+        end_day=end_day,
+    )
+    rebate, left, right, matched = pay.rebate, pay.left, pay.right, pay.matched
+    rank, rate, rate_source, rate_until = (
+        pay.rank,
+        pay.rate_bp,
+        pay.rate_source,
+        pay.rate_until,
+    )
+    binary, breakage, flushed = pay.binary, pay.breakage, pay.flushed
+    bank_left, bank_right = pay.bank_left, pay.bank_right
 
     recognition = np.zeros(levels + 1, dtype=np.int64)
     names = plan.rank_names

@@ -75,6 +75,7 @@ class Cycle(models.Model):
 
     class Meta:
         ordering = ["-number"]
+        permissions = [("approve_cycle", "Can approve a calculated cycle")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="approved", approved_at__isnull=False)

@@ -28,4 +28,8 @@ SCHEDULE: tuple[Job, ...] = (
     Job("backoffice.network.tasks.place_overdue_members", timedelta(minutes=10)),
     Job("backoffice.shop.tasks.run_autoships", timedelta(minutes=15)),
     Job("backoffice.shop.tasks.cancel_unpaid_orders", timedelta(minutes=10)),
+    # Hourly, so a week is calculated within the hour after it closes; a no-op
+    # once it is done.
+    Job("backoffice.commissions.tasks.calculate_closed_cycles", timedelta(hours=1)),
+    Job("backoffice.commissions.tasks.estimate_current_cycle", timedelta(minutes=5)),
 )

@@ -8,11 +8,8 @@ before anything else), so a staff session here has always passed it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +22,7 @@ from django.views.decorators.http import (
 )
 from django.views.decorators.vary import vary_on_headers
 
+from backoffice.accounts.access import staff_permission_required
 from backoffice.shop import actions
 from backoffice.shop.actions import ShopError
 from backoffice.shop.actions import returns as return_actions
@@ -53,23 +51,6 @@ PAGE_SIZE = 50
 ORDERS = "shop.change_order"
 STOCK = "shop.add_stockmovement"
 RETURNS = "shop.change_returnrequest"
-
-
-def staff_permission_required(permission: str) -> Callable:
-    """Signed-in staff holding ``permission``; anyone else signed in gets 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            user = request.user
-            if not (user.is_staff and user.is_active and user.has_perm(permission)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _wants_partial(request: HttpRequest) -> bool:

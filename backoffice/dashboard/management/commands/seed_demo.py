@@ -8,11 +8,17 @@ from django.db import transaction
 
 from backoffice.accounts import demo as accounts_demo
 from backoffice.accounts.models import User
+from backoffice.commissions import demo as commissions_demo
 from backoffice.network import demo as network_demo
 from backoffice.shop import demo as shop_demo
 
 # Each business area seeds its own demo data, in dependency order.
-SEEDERS = [accounts_demo.seed, network_demo.seed, shop_demo.seed]
+SEEDERS = [
+    accounts_demo.seed,
+    network_demo.seed,
+    shop_demo.seed,
+    commissions_demo.seed,
+]
 
 
 class Command(BaseCommand):
