@@ -170,8 +170,24 @@ def _run(number: int, *, user, estimate: bool, body) -> Cycle:
 
 
 def calculate_cycle(*, number: int, user=None, plan: Plan | None = None) -> Cycle:
-    """Calculate closed cycle ``number``, replacing an unapproved earlier result."""
+    """Calculate closed cycle ``number``, replacing an unapproved earlier result.
+
+    Later calculated cycles start from this one's banks, so they are brought up
+    to date after it, in order.
+    """
     plan = plan or current_plan()
+    cycle = _calculate_one(number=number, user=user, plan=plan)
+    later = (
+        Cycle.objects.filter(status=CycleStatus.CALCULATED, number__gt=number)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    for following in list(later):
+        _calculate_one(number=following, user=user, plan=plan)
+    return cycle
+
+
+def _calculate_one(*, number: int, user, plan: Plan) -> Cycle:
     version = plan.for_cycle(number)
 
     def body():
@@ -213,15 +229,7 @@ def calculate_cycle(*, number: int, user=None, plan: Plan | None = None) -> Cycl
         )
         return outcome
 
-    cycle = _run(number, user=user, estimate=False, body=body)
-    # Later cycles start from this one's banks: bring them up to date in order.
-    for later in (
-        Cycle.objects.filter(status=CycleStatus.CALCULATED, number__gt=number)
-        .order_by("number")
-        .values_list("number", flat=True)
-    ):
-        calculate_cycle(number=later, user=user, plan=plan)
-    return cycle
+    return _run(number, user=user, estimate=False, body=body)
 
 
 def calculate_through(
@@ -241,8 +249,7 @@ def calculate_through(
     done = Cycle.objects.closed().order_by("-number").values_list("number", flat=True)
     start = max((done.first() or first - 1) + 1, first)
     return [
-        calculate_cycle(number=n, user=user, plan=plan)
-        for n in range(start, number + 1)
+        _calculate_one(number=n, user=user, plan=plan) for n in range(start, number + 1)
     ]
 
 

@@ -47,14 +47,20 @@ RESULT_COLUMNS = [
 ]
 
 
+def _q(name: str) -> str:
+    """A quoted column name ("binary" is reserved on PostgreSQL)."""
+    return connection.ops.quote_name(name)
+
+
 def _money(column: str) -> str:
+    column = _q(column)
     if connection.vendor == "postgresql":
         return f"CAST({column} AS NUMERIC) / 100"
     return f"{column} / 100.0"
 
 
 def _boolean(column: str) -> str:
-    return f"({column} <> 0)"
+    return f"({_q(column)} <> 0)"
 
 
 def _copy_binary(table: str, names: list[str], columns: list[np.ndarray]) -> None:
@@ -71,9 +77,8 @@ def _copy_binary(table: str, names: list[str], columns: list[np.ndarray]) -> Non
     trailer = (-1).to_bytes(2, "big", signed=True)
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(
-            f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        quoted = ", ".join(_q(name) for name in names)
+        with raw.copy(f"COPY {table} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(header)
             step = 200_000
             for begin in range(0, len(rows), step):
@@ -87,7 +92,7 @@ def _stage(table: str, names: list[str], columns: list[np.ndarray]) -> None:
         temporary = "TEMPORARY " if connection.vendor == "postgresql" else "TEMP "
         cursor.execute(
             f"CREATE {temporary}TABLE {table} ("
-            + ", ".join(f"{name} BIGINT NOT NULL" for name in names)
+            + ", ".join(f"{_q(name)} BIGINT NOT NULL" for name in names)
             + ")"
         )
         if not len(columns[0]):
@@ -132,14 +137,14 @@ def write_results(
         elif column.startswith(("is_", "has_")):
             select.append(_boolean(column))
         else:
-            select.append(column)
+            select.append(_q(column))
     target = ["cycle_id", "distributor_id", "rank", "best_rank", "rate_until"] + [
         column for column, _, _ in RESULT_COLUMNS
     ]
     with connection.cursor() as cursor:
         cursor.execute(
             # Table and column names are this module's own; values are parameters.
-            f"INSERT INTO {Result._meta.db_table} ({', '.join(target)}) "  # noqa: S608
+            f"INSERT INTO {Result._meta.db_table} ({', '.join(_q(t) for t in target)}) "  # noqa: S608
             f"SELECT {', '.join(select)} FROM commission_stage_result",
             [cycle_id, *rank_names, *rank_names],
         )
