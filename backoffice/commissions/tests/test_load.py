@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -236,16 +236,24 @@ def test_approved_cycles_are_locked(db):
 def test_a_cycle_is_refused_before_it_ends_or_before_the_one_it_follows(db):
     members, sales, plan, runs = _expected(8)
     write_events(members, sales)
-    second = runs[1][0].cycle
-    with time_machine.travel(AFTER, tick=False):
-        with pytest.raises(CommissionError, match="Calculate cycle"):
-            actions.calculate_cycle(number=second)
-    end = plan.for_cycle(second).cycle_end(second)
-    sunday_evening = datetime(end.year, end.month, end.day, 23, 30)
-    with time_machine.travel(sunday_evening.replace(tzinfo=UTC), tick=False):
-        with pytest.raises(CommissionError, match="has not ended"):
-            actions.calculate_cycle(number=runs[0][0].cycle + 99)
+    first, second = runs[0][0].cycle, runs[1][0].cycle
+    with (
+        time_machine.travel(AFTER, tick=False),
+        pytest.raises(CommissionError, match="Calculate cycle"),
+    ):
+        actions.calculate_cycle(number=second)
     assert not Result.objects.exists()
+    # Sunday 23:30 in Los Angeles is already Monday in UTC: the week is still open.
+    monday = plan.for_cycle(second).cycle_end(second) + timedelta(days=1)
+    late_sunday = datetime(monday.year, monday.month, monday.day, 6, 30, tzinfo=UTC)
+    with time_machine.travel(late_sunday, tick=False):
+        actions.calculate_cycle(number=first)
+        with pytest.raises(CommissionError, match="has not ended"):
+            actions.calculate_cycle(number=second)
+    assert not Cycle.objects.filter(number=second).exists()
+    with time_machine.travel(late_sunday + timedelta(hours=1), tick=False):
+        actions.calculate_cycle(number=second)
+    assert Cycle.objects.get(number=second).status == CycleStatus.CALCULATED
 
 
 def test_recalculating_a_cycle_brings_later_ones_up_to_date(db):
@@ -259,7 +267,7 @@ def test_recalculating_a_cycle_brings_later_ones_up_to_date(db):
         n: CycleRun.objects.filter(number=n, status=RunStatus.SUCCEEDED).count()
         for n in range(first, last + 1)
     }
-    assert runs_per_cycle == {n: 2 for n in range(first, last + 1)}
+    assert runs_per_cycle == dict.fromkeys(range(first, last + 1), 2)
 
 
 def test_the_estimate_counts_volume_so_far_and_gives_way_to_the_closed_cycle(db):
@@ -268,8 +276,6 @@ def test_the_estimate_counts_volume_so_far_and_gives_way_to_the_closed_cycle(db)
     last = runs[-1][0].cycle
     version = plan.for_cycle(last)
     wednesday = version.cycle_start(last).toordinal() + 2
-    from datetime import date
-
     day = date.fromordinal(wednesday)
     with time_machine.travel(datetime(day.year, day.month, day.day, 20, tzinfo=UTC)):
         actions.calculate_through(number=last - 1)
