@@ -47,6 +47,29 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _field_keys() -> str:
+    keys = env_str("FIELD_ENCRYPTION_KEYS", "")
+    if keys:
+        return keys
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off (docs/operations.md)"
+        )
+    # Development: one random key per checkout, kept under var/ (never committed).
+    path = VAR_DIR / "field_keys"
+    if not path.exists():
+        from backoffice.lib.encryption import new_key
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"dev1:{new_key()}")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Bank account and tax ID encryption keys: "id:base64key,..."; the first encrypts.
+FIELD_ENCRYPTION_KEYS = _field_keys()
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
@@ -70,6 +93,7 @@ INSTALLED_APPS = [
     "backoffice.network",
     "backoffice.shop",
     "backoffice.commissions",
+    "backoffice.profiles",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -236,6 +260,16 @@ AUTOSHIP_LEAD_DAYS = env_int("AUTOSHIP_LEAD_DAYS", 5, minimum=0)
 AUTOSHIP_MAX_ATTEMPTS = env_int("AUTOSHIP_MAX_ATTEMPTS", 3, minimum=1)
 AUTOSHIP_RETRY_HOURS = env_int("AUTOSHIP_RETRY_HOURS", 24, minimum=1)
 ACTIVE_PV_30_DAYS = 50
+# Payouts: a bank-details change holds payouts this many days (staff can release).
+BANK_CHANGE_HOLD_DAYS = env_int("BANK_CHANGE_HOLD_DAYS", 7, minimum=0)
+# The company's ACH origination details, from its bank (docs/operations.md).
+NACHA_IMMEDIATE_DESTINATION = env_str("NACHA_IMMEDIATE_DESTINATION", "011000015")
+NACHA_DESTINATION_NAME = env_str("NACHA_DESTINATION_NAME", "DEMO BANK")
+NACHA_IMMEDIATE_ORIGIN = env_str("NACHA_IMMEDIATE_ORIGIN", "1123456789")
+NACHA_ORIGIN_NAME = env_str("NACHA_ORIGIN_NAME", "GANO EXCEL USA")
+NACHA_COMPANY_NAME = env_str("NACHA_COMPANY_NAME", "GANO EXCEL USA")
+NACHA_COMPANY_ID = env_str("NACHA_COMPANY_ID", "1123456789")
+NACHA_ODFI = env_str("NACHA_ODFI", "01100001")
 # The compensation plan the commission engine runs (docs/compensation-plan.md).
 COMMISSION_PLAN = Path(
     env_str("COMMISSION_PLAN", str(BASE_DIR / "plans" / "gano-us.toml"))

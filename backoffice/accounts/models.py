@@ -174,6 +174,9 @@ class SecurityEvent(AppendOnlyModel):
         RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used to sign in")
         SESSION_ENDED = "session_ended", _("Session ended")
         REAUTHENTICATED = "reauthenticated", _("Password confirmed")
+        BANK_DETAILS_CHANGED = "bank_details_changed", _("Bank details changed")
+        BANK_DETAILS_VIEWED = "bank_details_viewed", _("Bank account number shown")
+        TAX_DETAILS_CHANGED = "tax_details_changed", _("Tax details changed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

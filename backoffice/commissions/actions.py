@@ -308,6 +308,9 @@ def approve_cycle(*, number: int, user) -> Cycle:
         cycle.approved_at = timezone.now()
         cycle.approved_by = user
         cycle.save(update_fields=["status", "approved_at", "approved_by"])
+        from backoffice.commissions.payouts import record_earned
+
+        record_earned(cycle)
         CycleEvent.objects.create(
             number=number,
             kind=CycleEvent.Kind.APPROVED,

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.lib.append_only import AppendOnlyModel
+from backoffice.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
 def money(verbose_name=None, **kwargs) -> models.DecimalField:
@@ -269,3 +269,181 @@ class CycleEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.kind}"
+
+
+# --- payouts -------------------------------------------------------------------
+
+
+class HoldReason(models.TextChoices):
+    BANK_CHANGE = "bank_change", _("Bank details changed")
+    STAFF = "staff", _("Held by staff")
+
+
+class PayoutHoldQuerySet(models.QuerySet["PayoutHold"]):
+    def active(self, now=None) -> PayoutHoldQuerySet:
+        now = now or timezone.now()
+        return self.filter(released_at__isnull=True).filter(
+            Q(until__isnull=True) | Q(until__gt=now)
+        )
+
+    def for_distributor(self, distributor) -> PayoutHoldQuerySet:
+        return self.filter(distributor=distributor)
+
+
+class PayoutHold(models.Model):
+    """No payout for this distributor while the hold lasts; the money carries."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="payout_holds"
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=HoldReason)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = PayoutHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.distributor_id})"
+
+
+class BatchStatus(models.TextChoices):
+    DRAFT = "draft", _("Ready to export")
+    EXPORTED = "exported", _("Sent to the bank")
+    PAID = "paid", _("Paid")
+
+
+BATCH_TRANSITIONS = {
+    BatchStatus.DRAFT: {BatchStatus.EXPORTED, BatchStatus.PAID},
+    BatchStatus.EXPORTED: {BatchStatus.PAID},
+    BatchStatus.PAID: set(),
+}
+
+
+class PayoutBatch(models.Model):
+    """The payouts of one approved cycle (and any released earlier ones)."""
+
+    cycle = models.OneToOneField(
+        Cycle, on_delete=models.PROTECT, related_name="payout_batch"
+    )
+    status = models.CharField(
+        max_length=10, choices=BatchStatus, default=BatchStatus.DRAFT
+    )
+    effective_on = models.DateField(_("payment date"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    exported_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    payees = models.PositiveIntegerField(default=0)
+    total = money(default=0)
+    bank_total = money(default=0)
+    wallet_total = money(default=0)
+    held = models.PositiveIntegerField(default=0)
+    held_total = money(default=0)
+    nacha_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-cycle__number"]
+        permissions = [("pay_payoutbatch", "Can export and mark payout batches paid")]
+
+    def __str__(self) -> str:
+        return f"payouts of cycle {self.cycle_id}"
+
+    def can_become(self, status: str) -> bool:
+        return status in BATCH_TRANSITIONS[BatchStatus(self.status)]
+
+
+class Payout(models.Model):
+    """One payee's money in a batch; a cycle's result is paid at most once."""
+
+    batch = models.ForeignKey(
+        PayoutBatch, on_delete=models.PROTECT, related_name="payouts"
+    )
+    result = models.OneToOneField(
+        Result, on_delete=models.PROTECT, related_name="payout"
+    )
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="payouts"
+    )
+    method = models.CharField(max_length=8)  # profiles.PayoutMethod
+    amount = money()
+
+    class Meta:
+        ordering = ["batch", "distributor"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="commissions_payout_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distributor_id}: {self.amount}"
+
+
+class LedgerKind(models.TextChoices):
+    EARNED = "earned", _("Earned (approved cycle)")
+    PAID = "paid", _("Paid out")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class LedgerEntryQuerySet(AppendOnlyQuerySet):
+    def for_distributor(self, distributor) -> LedgerEntryQuerySet:
+        return self.filter(distributor=distributor)
+
+
+class LedgerEntry(AppendOnlyModel):
+    """What the company owes each distributor: earned minus paid, never edited."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=LedgerKind)
+    cycle_number = models.PositiveIntegerField(null=True, blank=True)
+    payout = models.OneToOneField(
+        Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    amount = money()
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distributor", "cycle_number"],
+                condition=Q(kind="earned"),
+                name="commissions_ledger_earned_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"

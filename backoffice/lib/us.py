@@ -60,3 +60,12 @@ def zip_matches_state(postal_code: str, state: str) -> bool:
         return False
     prefix = int(postal_code.strip()[:3])
     return any(low <= prefix <= high for low, high in _ZIP3.get(state.upper(), []))
+
+
+def is_routing_number(value: str) -> bool:
+    """Nine digits whose ABA checksum holds: 3·(d1+d4+d7) + 7·(d2+d5+d8) + …"""
+    if len(value) != 9 or not value.isascii() or not value.isdigit():
+        return False
+    d = [int(c) for c in value]
+    total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
+    return total % 10 == 0

@@ -10,6 +10,7 @@ from backoffice.accounts import demo as accounts_demo
 from backoffice.accounts.models import User
 from backoffice.commissions import demo as commissions_demo
 from backoffice.network import demo as network_demo
+from backoffice.profiles import demo as profiles_demo
 from backoffice.shop import demo as shop_demo
 
 # Each business area seeds its own demo data, in dependency order.
@@ -17,6 +18,7 @@ SEEDERS = [
     accounts_demo.seed,
     network_demo.seed,
     shop_demo.seed,
+    profiles_demo.seed,
     commissions_demo.seed,
 ]
 

@@ -1,0 +1,139 @@
+"""Payout details: the bank account and the tax ID, encrypted and bound to the row.
+
+The encrypted columns hold only ``v1:<key id>:<ciphertext>``; nothing about the
+numbers (not even the last digits) is stored in clear. Masks are made by
+decrypting, and ``__str__``/``repr`` never include a number.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.lib import encryption
+from backoffice.lib.us import STATE_CHOICES
+
+MASK = "•••• "
+
+
+class AccountType(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    SAVINGS = "savings", _("Savings")
+
+
+class PayoutMethod(models.TextChoices):
+    BANK = "bank", _("Bank account (direct deposit)")
+    WALLET = "wallet", _("Back Office wallet (pay for orders)")
+
+
+class BankAccount(models.Model):
+    distributor = models.OneToOneField(
+        "network.Distributor", on_delete=models.PROTECT, related_name="bank_account"
+    )
+    holder_name = models.CharField(_("account holder"), max_length=100)
+    routing_number = models.CharField(_("routing number"), max_length=9)
+    account_number_encrypted = models.TextField(editable=False)
+    account_type = models.CharField(
+        _("account type"), max_length=8, choices=AccountType
+    )
+    payout_method = models.CharField(
+        _("pay my commissions to"),
+        max_length=8,
+        choices=PayoutMethod,
+        default=PayoutMethod.BANK,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"bank account of {self.distributor_id}"
+
+    __repr__ = __str__
+
+    @staticmethod
+    def context_for(distributor_pk: int) -> str:
+        return f"bank:{distributor_pk}:account_number"
+
+    def set_account_number(self, number: str) -> None:
+        self.account_number_encrypted = encryption.encrypt(
+            number, context=self.context_for(self.distributor_id)
+        )
+
+    def account_number(self) -> str:
+        return encryption.decrypt(
+            self.account_number_encrypted, context=self.context_for(self.distributor_id)
+        )
+
+    @property
+    def masked_account(self) -> str:
+        return MASK + self.account_number()[-4:]
+
+
+class TaxClassification(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual / sole proprietor or single-member LLC")
+    C_CORPORATION = "c_corp", _("C corporation")
+    S_CORPORATION = "s_corp", _("S corporation")
+    PARTNERSHIP = "partnership", _("Partnership")
+    TRUST = "trust", _("Trust / estate")
+    LLC = "llc", _("Limited liability company")
+
+
+class TinKind(models.TextChoices):
+    SSN = "ssn", _("Social Security number")
+    EIN = "ein", _("Employer identification number")
+
+
+class TaxProfile(models.Model):
+    """W-9 information: needed before a year's payouts cross the 1099 threshold."""
+
+    distributor = models.OneToOneField(
+        "network.Distributor", on_delete=models.PROTECT, related_name="tax_profile"
+    )
+    legal_name = models.CharField(_("legal name"), max_length=100)
+    business_name = models.CharField(_("business name"), max_length=100, blank=True)
+    classification = models.CharField(
+        _("tax classification"), max_length=12, choices=TaxClassification
+    )
+    tin_kind = models.CharField(_("taxpayer ID type"), max_length=3, choices=TinKind)
+    tin_encrypted = models.TextField(editable=False)
+    address_line1 = models.CharField(_("address"), max_length=200)
+    city = models.CharField(_("city"), max_length=100)
+    state = models.CharField(_("state"), max_length=2, choices=STATE_CHOICES)
+    postal_code = models.CharField(_("ZIP code"), max_length=10)
+    signature_name = models.CharField(_("signature (type your name)"), max_length=100)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"tax profile of {self.distributor_id}"
+
+    __repr__ = __str__
+
+    @staticmethod
+    def context_for(distributor_pk: int) -> str:
+        return f"tax:{distributor_pk}:tin"
+
+    def set_tin(self, tin: str) -> None:
+        self.tin_encrypted = encryption.encrypt(
+            tin, context=self.context_for(self.distributor_id)
+        )
+
+    def tin(self) -> str:
+        return encryption.decrypt(
+            self.tin_encrypted, context=self.context_for(self.distributor_id)
+        )
+
+    @property
+    def masked_tin(self) -> str:
+        return MASK + self.tin()[-4:]
+
+
+# Every encrypted column, for key rotation: (model, field, context function).
+ENCRYPTED_FIELDS = [
+    (BankAccount, "account_number_encrypted", BankAccount.context_for),
+    (TaxProfile, "tin_encrypted", TaxProfile.context_for),
+]
