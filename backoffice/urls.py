@@ -32,6 +32,7 @@ urlpatterns = [
     path("staff/orders/", include("backoffice.shop.urls_staff")),
     path("commissions/", include("backoffice.commissions.urls")),
     path("staff/commissions/", include("backoffice.commissions.urls_staff")),
+    path("profile/", include("backoffice.profiles.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("backoffice.dashboard.urls")),
