@@ -46,6 +46,13 @@ COMMISSIONS_FINANCE = {
     "commissions.view_cycleevent",
     "commissions.view_result",
     "commissions.view_line",
+    "commissions.view_payoutbatch",
+    "commissions.pay_payoutbatch",
+    "commissions.view_payout",
+    "commissions.view_payouthold",
+    "commissions.add_payouthold",
+    "commissions.change_payouthold",
+    "commissions.view_ledgerentry",
 }
 
 
