@@ -50,8 +50,14 @@ SECRET_KEY = _secret_key()
 
 
 def _field_keys() -> str:
+    from backoffice.lib.encryption import EncryptionError, parse_keys
+
     keys = env_str("FIELD_ENCRYPTION_KEYS", "")
     if keys:
+        try:
+            parse_keys(keys)
+        except EncryptionError as error:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: {error}") from None
         return keys
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from backoffice.accounts.models import SecurityEvent
+from backoffice.commissions.reads import commissions_summary
 from backoffice.network.queries import team_summary
 from backoffice.shop.reads import autoship_summary, orders_summary
 
@@ -28,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "team": team_summary(distributor) if distributor else None,
             "orders": orders_summary(distributor) if distributor else None,
             "autoship": autoship_summary(distributor) if distributor else None,
+            "commissions": commissions_summary(distributor) if distributor else None,
         },
     )
 

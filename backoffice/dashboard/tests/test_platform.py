@@ -20,6 +20,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://app@db.example.com:5432/backoffice",
     "EMAIL_URL": "smtp://mailer:secret@mail.example.com:587?tls=1",
     "REDIS_URL": "redis://cache.example.com:6379/0",
+    "FIELD_ENCRYPTION_KEYS": "k2:" + "A" * 43 + "=",
 }
 
 
@@ -39,6 +40,20 @@ def test_deploy_check_is_clean_with_production_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_encryption_keys_fails_loudly():
+    env = {**PRODUCTION, "FIELD_ENCRYPTION_KEYS": ""}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off" in result.stderr
+
+
+def test_a_malformed_encryption_key_fails_loudly():
+    env = {**PRODUCTION, "FIELD_ENCRYPTION_KEYS": "k2:" + "A" * 22 + "=="}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS: key k2: must be 32 bytes" in result.stderr
 
 
 def test_production_without_secret_key_fails_loudly():
