@@ -119,7 +119,6 @@ def build_input(
     cycle_pv, cycle_cv, pv30, month_pv = zeros(), zeros(), zeros(), zeros()
     levels = len(plan.packages)
     package_first = np.full((size, levels), -1, dtype=np.int64)
-    volume_by_member: dict[int, list[tuple[date, int]]] = defaultdict(list)
     retail = defaultdict(list)
     packs = defaultdict(list)
     reversals = defaultdict(list)
@@ -133,7 +132,6 @@ def build_input(
         for on, pv, cv in events:
             if on > end:
                 continue
-            volume_by_member[who].append((on, pv))
             if start <= on:
                 cycle_pv[who] += pv
                 cycle_cv[who] += cv
@@ -151,8 +149,10 @@ def build_input(
                 package_first[who, sale.package - 1] = key
         whole = hundredths(sale.cv)
         if start <= sale.on:
-            refunded_now = sum(hundredths(r.cv) for r in sale.refunds if r.on <= end)
-            kept, whole_share = _kept(whole, refunded_now)
+            in_cycle = [r for r in sale.refunds if r.on <= end]
+            kept, whole_share = kept_share(
+                whole, sum(hundredths(r.cv) for r in in_cycle), bool(in_cycle)
+            )
             if sale.kind == "customer":
                 retail["order"].append(sale.order_id)
                 retail["payee"].append(who)
@@ -168,17 +168,23 @@ def build_input(
                 packs["whole"].append(whole_share)
         else:
             own_end = plan.cycle_end(plan.cycle_of(sale.on))
-            in_own = sum(hundredths(r.cv) for r in sale.refunds if r.on <= own_end)
-            earlier = sum(
-                hundredths(r.cv) for r in sale.refunds if own_end < r.on < start
-            )
-            now = sum(hundredths(r.cv) for r in sale.refunds if start <= r.on <= end)
+            own = [r for r in sale.refunds if r.on <= own_end]
+            before = [r for r in sale.refunds if own_end < r.on < start]
+            now = [r for r in sale.refunds if start <= r.on <= end]
             if now:
-                kept, whole_share = _kept(whole, in_own)
-                for payee, bonus, source, generation, amount in state.order_lines.get(
-                    sale.order_id, ()
-                ):
-                    if payee not in at:
+                kept, _ = kept_share(
+                    whole, sum(hundredths(r.cv) for r in own), bool(own)
+                )
+                share_before, share_through = reversed_share(
+                    whole,
+                    kept,
+                    refunded_before=sum(hundredths(r.cv) for r in before),
+                    any_before=bool(before),
+                    refunded_now=sum(hundredths(r.cv) for r in now),
+                )
+                lines = state.order_lines.get(sale.order_id, ())
+                for payee, bonus, source, generation, amount in lines:
+                    if payee not in at or share_through <= share_before:
                         continue
                     reversals["order"].append(sale.order_id)
                     reversals["payee"].append(at[payee])
@@ -186,27 +192,34 @@ def build_input(
                     reversals["source"].append(at.get(source, engine.NO_INDEX))
                     reversals["generation"].append(generation)
                     reversals["amount"].append(amount)
-                    reversals["refunded_before"].append(min(earlier, kept))
-                    reversals["refunded_through"].append(min(earlier + now, kept))
-                    reversals["whole"].append(whole_share if kept else 1)
+                    reversals["refunded_before"].append(share_before)
+                    reversals["refunded_through"].append(share_through)
+                    reversals["whole"].append(kept)
 
     mvp_enrollee, mvp_pv = [], []
     window = timedelta(days=plan.mvp_window_days)
+    by_member: dict[int, list[Sale]] = defaultdict(list)
+    for sale in sales:
+        by_member[sale.distributor_id].append(sale)
     for member in present:
-        who = at[member.distributor_id]
         if member.distributor_id in state.mvp_decided:
             continue
         if member.join_date + window < start:
             continue
-        last = min(member.join_date + window, end)
-        mvp_enrollee.append(who)
-        mvp_pv.append(
-            sum(
-                pv
-                for on, pv in volume_by_member.get(who, ())
-                if member.join_date <= on <= last
-            )
-        )
+        first, last = member.join_date, min(member.join_date + window, end)
+        total = 0
+        for sale in by_member.get(member.distributor_id, ()):
+            if not first <= sale.on <= last:
+                continue
+            total += hundredths(sale.pv)
+            for r in sale.refunds:
+                # §9: an order refunded in its own cycle earns no MVP, even when
+                # the refund falls after the window's last day.
+                same_cycle = start <= sale.on and r.on <= end
+                if r.on <= last or same_cycle:
+                    total -= hundredths(r.pv)
+        mvp_enrollee.append(at[member.distributor_id])
+        mvp_pv.append(total)
 
     state_columns = [
         np.array([values.get(m.distributor_id, 0) for m in present], dtype=np.int64)
@@ -263,14 +276,28 @@ def build_input(
     )
 
 
-def _kept(whole: int, refunded: int) -> tuple[int, int]:
-    """The share of an order that still pays: (kept CV, whole CV).
+def kept_share(whole: int, refunded: int, any_refund: bool) -> tuple[int, int]:
+    """The share of an order that still pays in its cycle: (kept CV, whole CV).
 
     An order without CV pays in full unless a refund in its cycle gave it back.
     """
     if whole <= 0:
-        return (0, 1) if refunded else (1, 1)
+        return (0, 1) if any_refund else (1, 1)
     return max(whole - refunded, 0), whole
+
+
+def reversed_share(
+    whole: int, kept: int, *, refunded_before: int, any_before: bool, refunded_now: int
+) -> tuple[int, int]:
+    """How much of the kept CV was given back before this cycle, and through it.
+
+    Reversals are ``share(line, through, kept) − share(line, before, kept)``, so
+    however many partial refunds there are, they add up to the whole line. An
+    order without CV is reversed in full by its first later refund.
+    """
+    if whole <= 0:
+        return (kept if any_before else 0), kept
+    return min(refunded_before, kept), min(refunded_before + refunded_now, kept)
 
 
 def advance(state: State, data: engine.CycleInput, result: engine.CycleResult) -> None:
