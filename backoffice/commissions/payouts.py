@@ -280,6 +280,15 @@ def export_nacha(*, batch: PayoutBatch, user) -> str:
     return text
 
 
+# Spreadsheets run a cell starting with one of these as a formula; names are typed
+# by distributors, so a name like "=HYPERLINK(...)" must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 PAYOUT_CSV_HEADER = [
     "cycle",
     "distributor_id",
@@ -302,7 +311,7 @@ def payouts_csv(batch: PayoutBatch) -> str:
             [
                 batch.cycle.number,
                 payout.distributor.distributor_id,
-                payout.distributor.user.get_full_name(),
+                _cell(payout.distributor.user.get_full_name()),
                 payout.method,
                 f"{payout.amount:.2f}",
                 payout.result.cycle.number,
@@ -323,6 +332,22 @@ def mark_batch_paid(*, batch: PayoutBatch, user, notify: bool = True) -> PayoutB
         payouts = list(
             batch.payouts.select_related("distributor__user", "result__cycle")
         )
+        # Bank payees were checked at export (the bank has the file by now);
+        # a wallet credit is only made here, so a hold placed since the batch
+        # was created must stop it the same way.
+        late = PayoutHold.objects.active().filter(
+            distributor_id__in=[
+                p.distributor_id for p in payouts if p.method == PayoutMethod.WALLET
+            ],
+            created_at__gt=batch.created_at,
+        )
+        if late.exists():
+            raise CommissionError(
+                _(
+                    "A wallet payee in this batch was put on hold after it was "
+                    "created: check the hold first."
+                )
+            )
         LedgerEntry.objects.bulk_create(
             [
                 LedgerEntry(
