@@ -1105,18 +1105,20 @@ def confirm_refund(*, refund: Refund, reference: str) -> bool:
             from backoffice.shop.actions.returns import mark_return_refunded
 
             mark_return_refunded(refund)
-        if refund.pv or refund.cv:
-            today = company_date(now)
-            VolumeEntry.objects.create(
-                distributor_id=order.distributor_id,
-                order=order,
-                refund=refund,
-                kind=VolumeKind.REFUND,
-                on=today,
-                cycle=cycle_of(today),
-                pv=-refund.pv,
-                cv=-refund.cv,
-            )
+        # Written even without volume: the commission run needs the refund's date
+        # to take back what the order earned (compensation plan §9).
+        today = company_date(now)
+        VolumeEntry.objects.create(
+            distributor_id=order.distributor_id,
+            order=order,
+            refund=refund,
+            kind=VolumeKind.REFUND,
+            on=today,
+            cycle=cycle_of(today),
+            pv=-refund.pv,
+            cv=-refund.cv,
+        )
+        if refund.pv:
             refresh_active_until(order.distributor_id)
         fully = order.refunded_amount >= order.total
         if order.package_level and order.package_refunded_on is None:
