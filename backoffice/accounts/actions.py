@@ -184,7 +184,9 @@ def request_password_reset(*, request: HttpRequest, identifier: str) -> None:
             request=request,
             identifier=identifier,
         )
-        if user is None or not user.has_usable_password():
+        # Accounts without a usable password (imported from another system, or
+        # enrolled and never set) get a link too: that is how they first sign in.
+        if user is None:
             return
         path = reverse(
             "accounts:password-reset-confirm",

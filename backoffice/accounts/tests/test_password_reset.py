@@ -62,6 +62,17 @@ def test_same_answer_whether_or_not_the_id_exists(client, alice, ask_reset):
     assert mail.outbox[0].to == [alice.email]
 
 
+def test_an_account_without_a_password_yet_can_set_one(client, alice, ask_reset):
+    # Distributors imported from another system start without a usable password.
+    alice.set_unusable_password()
+    alice.save()
+    ask_reset("100001")
+    response = set_new_password(client, reset_link())
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+
 def test_reset_email_is_in_the_users_language(client, alice, ask_reset):
     alice.language = "es"
     alice.save()

@@ -194,20 +194,21 @@ def check_delivery(delivery: Delivery) -> None:
 
 
 def package_level_of(distributor: Distributor) -> int:
-    """The highest level among the distributor's paid packs not given back."""
-    returned = ReturnLine.objects.filter(
-        order_line=OuterRef("pk"), return_request__status=ReturnStatus.REFUNDED
-    )
+    """The highest level among the distributor's paid packs not given back.
+
+    The same rule as the commission run's (docs/compensation-plan.md): a pack
+    stops counting on the date it is given back (``package_refunded_on``).
+    """
     level = (
-        OrderLine.objects.filter(
-            order__distributor=distributor,
-            order__kind=OrderKind.DISTRIBUTOR,
-            order__paid_at__isnull=False,
-            product__package_level__gt=0,
+        Order.objects.filter(
+            distributor=distributor,
+            kind=OrderKind.DISTRIBUTOR,
+            paid_at__isnull=False,
+            package_level__gt=0,
+            package_refunded_on__isnull=True,
         )
-        .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
-        .exclude(Exists(returned))
-        .aggregate(level=Max("product__package_level"))["level"]
+        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
+        .aggregate(level=Max("package_level"))["level"]
     )
     return level or 0
 
