@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Sum
+from django.db.models import F, Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,8 +42,6 @@ from backoffice.shop.models import (
     Refund,
     RefundStatus,
     RetailCustomer,
-    ReturnLine,
-    ReturnStatus,
     ShippingMethod,
     StockMovement,
     TaxRate,
