@@ -53,6 +53,9 @@ COMMISSIONS_FINANCE = {
     "commissions.add_payouthold",
     "commissions.change_payouthold",
     "commissions.view_ledgerentry",
+    # Masked in the admin; the numbers themselves are never shown there.
+    "profiles.view_bankaccount",
+    "profiles.view_taxprofile",
 }
 
 

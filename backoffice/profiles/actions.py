@@ -6,16 +6,19 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from backoffice.accounts.actions import log_security_event
 from backoffice.accounts.models import SecurityEvent
 from backoffice.commissions.models import HoldReason
 from backoffice.commissions.payouts import place_hold
 from backoffice.lib.emails import queue_email
+from backoffice.lib.encryption import EncryptionError
 from backoffice.network.models import Distributor
 from backoffice.profiles.models import BankAccount, TaxProfile
 
 
+@sensitive_variables()
 def save_bank_account(
     *,
     distributor: Distributor,
@@ -37,9 +40,14 @@ def save_bank_account(
         account = BankAccount.objects.filter(distributor=distributor).first()
         is_new = account is None
         account = account or BankAccount(distributor=distributor)
-        changes_destination = is_new or (
-            account.routing_number != routing_number
-            or account.account_number() != account_number
+        try:
+            old_number = None if is_new else account.account_number()
+        except EncryptionError:
+            old_number = None  # unreadable (a retired key, a copied value): replace it
+        changes_destination = (
+            is_new
+            or account.routing_number != routing_number
+            or old_number != account_number
         )
         account.holder_name = holder_name
         account.routing_number = routing_number
@@ -76,6 +84,7 @@ def save_bank_account(
     return account
 
 
+@sensitive_variables()
 def save_tax_profile(
     *,
     distributor: Distributor,

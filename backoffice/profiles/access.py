@@ -1,0 +1,50 @@
+"""Gates for the payout details pages: only a distributor, only their own rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+
+from backoffice.lib.encryption import EncryptionError
+from backoffice.network.access import get_viewer
+from backoffice.network.models import Distributor
+from backoffice.profiles.models import BankAccount, TaxProfile
+
+
+def require_distributor(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """404 for staff and users without a network place, before anything else.
+
+    It runs ahead of the re-authentication check so that nobody without payout
+    details is asked for a password only to be refused afterwards.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        get_viewer(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def bank_account_of(viewer: Distributor) -> BankAccount | None:
+    return BankAccount.objects.filter(distributor=viewer).first()
+
+
+def tax_profile_of(viewer: Distributor) -> TaxProfile | None:
+    return TaxProfile.objects.filter(distributor=viewer).first()
+
+
+def readable(read: Callable[[], str]) -> str | None:
+    """A decrypted value or its mask; None when the stored value does not decrypt.
+
+    A value copied from another row, or encrypted under a key that is no longer
+    configured, must not break the page: the owner is asked to enter it again.
+    """
+    try:
+        return read()
+    except EncryptionError:
+        return None
