@@ -190,13 +190,20 @@ class Result(models.Model):
     objects = ResultQuerySet.as_manager()
 
     class Meta:
-        ordering = ["cycle", "distributor"]
+        # By key only: ordering by the related rows would join them every time.
+        ordering = ["cycle_id", "distributor_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "distributor"], name="commissions_result_once"
             ),
         ]
         indexes = [
+            # "Close to the next rank": qualified members of a week by matched CV.
+            models.Index(
+                fields=["cycle", "matched_cv"],
+                condition=Q(is_binary_qualified=True),
+                name="commissions_result_matched",
+            ),
             models.Index(
                 fields=["distributor", "cycle"], name="commissions_result_dist"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,11 @@ class TeamFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    rank = forms.ChoiceField(
+        label=_("Paid-as rank"),
+        required=False,
+        help_text=_("In the last closed week"),
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -75,6 +81,18 @@ class TeamFilterForm(forms.Form):
             ("level", _("Level")),
         ],
     )
+
+    def __init__(self, *args, ranks: Sequence[str] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The plan's ranks for the latest closed week; before any week is
+        # calculated nobody has a rank, so there is nothing to filter by.
+        if ranks:
+            self.fields["rank"].choices = [
+                ("", _("Any")),
+                *((name, name) for name in ranks),
+            ]
+        else:
+            del self.fields["rank"]
 
     def criteria(self) -> TeamFilter:
         """The valid part of the query: a bad value drops only its own filter."""
@@ -92,6 +110,7 @@ class TeamFilterForm(forms.Form):
             status=data.get("status") or "",
             joined_from=data.get("joined_from"),
             joined_to=data.get("joined_to"),
+            rank=data.get("rank") or "",
             sort=data.get("sort") or "-joined",
         )
 

@@ -7,16 +7,22 @@ Every subtree question is a ``lo``/``hi`` range (labels.py), never a Python walk
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     CharField,
     Count,
+    DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Q,
     Value,
     When,
@@ -24,7 +30,10 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 
+from backoffice.commissions.actions import current_plan
+from backoffice.commissions.models import Cycle, CycleStatus, Result
 from backoffice.network.models import Distributor, DistributorQuerySet, Side
+from backoffice.shop.models import AutoshipStatus
 
 NEW_MEMBER_DAYS = 7
 # A holding-tank wait past this many days needs attention (the deadline is
@@ -32,6 +41,11 @@ NEW_MEMBER_DAYS = 7
 HOLDING_ATTENTION_DAYS = 5
 RECENTLY_TERMINATED_DAYS = 30
 INACTIVE_SOON_DAYS = 7
+# "Close to the next rank": this week's matched CV is at least this share of
+# the next rank's threshold (within 20 % below it).
+CLOSE_TO_RANK_SHARE = Decimal("0.8")
+HISTORY_CYCLES = 12
+HUNDRED = Decimal(100)
 
 SORTS = {
     # Both keys one way, so an index on (join_date, distributor_id) serves it.
@@ -191,13 +205,28 @@ class TeamFilter:
     status: str = ""  # "", "active" or "inactive"
     joined_from: date | None = None
     joined_to: date | None = None
+    rank: str = ""  # paid-as rank in the latest closed cycle
     sort: str = "-joined"
 
 
-def team_list(viewer: Distributor, criteria: TeamFilter) -> DistributorQuerySet:
-    """The viewer's team as the list shows it: filtered, annotated, sorted."""
+def team_list(
+    viewer: Distributor, criteria: TeamFilter, cycles: TeamCycles | None = None
+) -> DistributorQuerySet:
+    """The viewer's team as the list shows it: filtered, annotated, sorted.
+
+    The rank filter is one join to the results of a single cycle (the latest
+    closed one); the figures shown are read per page by ``with_figures``.
+    """
     legs = legs_of(viewer)
-    by_range = criteria.sort == "name" or not is_large_team(viewer)
+    by_range = (
+        criteria.sort == "name"
+        or not is_large_team(viewer)
+        # With the rank's join, PostgreSQL walks the join-date index only when
+        # it sees how many the range holds (its statistics estimate a range);
+        # an unindexed range it takes for 0.5 % of the table, and then sorts
+        # the whole team. SQLite has no such statistics.
+        or bool(criteria.rank and connection.vendor == "postgresql")
+    )
     members = team_of(viewer, by_range=by_range).select_related("user", "enroller")
     members = with_position(members, viewer, legs)
     members = search(members, criteria.search)
@@ -215,7 +244,150 @@ def team_list(viewer: Distributor, criteria: TeamFilter) -> DistributorQuerySet:
         members = members.filter(join_date__gte=criteria.joined_from)
     if criteria.joined_to:
         members = members.filter(join_date__lte=criteria.joined_to)
+    if criteria.rank:
+        closed = (cycles or team_cycles()).closed
+        members = (
+            members.none()
+            if closed is None
+            # One filter() call: both conditions apply to the same joined row.
+            else members.filter(results__cycle=closed.pk, results__rank=criteria.rank)
+        )
     return members.order_by(*SORTS.get(criteria.sort, SORTS["-joined"]))
+
+
+# --- commission figures of team members -----------------------------------------
+#
+# Of another member the team pages show ranks and volumes only (what the plan
+# lets an upline see); their earnings are private, so no money column of a
+# Result is ever read here.
+
+
+@dataclass(frozen=True)
+class TeamCycles:
+    """The cycles the team pages read: the latest closed one and this week's."""
+
+    closed: Cycle | None  # calculated or approved: paid-as ranks
+    estimate: Cycle | None  # "this week so far"
+
+    @property
+    def rank_names(self) -> tuple[str, ...]:
+        """Paid-as ranks the latest closed cycle could hold, lowest first."""
+        if self.closed is None:
+            return ()
+        return current_plan().for_cycle(self.closed.number).rank_names
+
+
+def team_cycles() -> TeamCycles:
+    # The estimate is always the newest cycle: calculating a week replaces its
+    # estimate, and each estimate deletes older ones (commissions.actions). So
+    # the two newest cycles answer both questions.
+    newest = list(
+        Cycle.objects.order_by("-number").only(
+            "number", "status", "starts_on", "ends_on"
+        )[:2]
+    )
+    estimate = (
+        newest[0] if newest and newest[0].status == CycleStatus.ESTIMATE else None
+    )
+    closed = next((c for c in newest if c.status != CycleStatus.ESTIMATE), None)
+    return TeamCycles(closed=closed, estimate=estimate)
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    """A member's rank and volumes as their upline sees them; None: no result."""
+
+    rank: str | None = None  # paid-as rank in the latest closed cycle
+    pv30: Decimal | None = None  # this week's estimate, else the latest closed
+    new_left: Decimal | None = None  # this week so far
+    new_right: Decimal | None = None
+
+    @property
+    def has_volumes(self) -> bool:
+        return self.new_left is not None
+
+
+NO_FIGURES = MemberFigures()
+
+
+def member_figures(cycles: TeamCycles, pks: Iterable[int]) -> dict[int, MemberFigures]:
+    """Figures by distributor pk, in one query on the (distributor, cycle) index."""
+    pks = list(pks)
+    cycle_ids = [c.pk for c in (cycles.closed, cycles.estimate) if c is not None]
+    if not pks or not cycle_ids:
+        return {}
+    closed: dict[int, tuple] = {}
+    estimate: dict[int, tuple] = {}
+    estimate_id = cycles.estimate.pk if cycles.estimate is not None else None
+    rows = (
+        Result.objects.filter(distributor_id__in=pks, cycle_id__in=cycle_ids)
+        # Unordered: the model's ordering would join cycles and distributors.
+        .order_by()
+        .values_list(
+            "distributor_id", "cycle_id", "rank", "pv30", "new_left", "new_right"
+        )
+    )
+    for pk, cycle_id, *values in rows:
+        (estimate if cycle_id == estimate_id else closed)[pk] = tuple(values)
+    figures: dict[int, MemberFigures] = {}
+    for pk in closed.keys() | estimate.keys():
+        last, week = closed.get(pk), estimate.get(pk)
+        figures[pk] = MemberFigures(
+            rank=last[0] if last else None,
+            pv30=(week or last)[1],
+            new_left=week[2] if week else None,
+            new_right=week[3] if week else None,
+        )
+    return figures
+
+
+def with_figures(
+    members: Iterable[Distributor], cycles: TeamCycles
+) -> list[Distributor]:
+    """The members, each with ``figures`` set (a page of them: one query)."""
+    members = list(members)
+    figures = member_figures(cycles, (member.pk for member in members))
+    for member in members:
+        member.figures = figures.get(member.pk, NO_FIGURES)
+    return members
+
+
+@dataclass(frozen=True)
+class CycleVolumes:
+    """One closed cycle of a member's history: volumes and rank, never money."""
+
+    number: int
+    starts_on: date
+    ends_on: date
+    cycle_pv: Decimal
+    left_cv: Decimal
+    right_cv: Decimal
+    rank: str
+    best_rank: str
+    is_active: bool
+
+
+def volume_history(
+    member: Distributor, limit: int = HISTORY_CYCLES
+) -> list[CycleVolumes]:
+    """The member's last ``limit`` closed cycles, newest first."""
+    rows = (
+        Result.objects.for_distributor(member)
+        .closed()
+        .order_by("-cycle__number")
+        .values_list(
+            "cycle__number",
+            "cycle__starts_on",
+            "cycle__ends_on",
+            "cycle_pv",
+            "left_cv",
+            "right_cv",
+            "rank",
+            "best_rank",
+            "is_active",
+        )[:limit]
+    )
+    return [CycleVolumes(*row) for row in rows]
 
 
 def holding_tank_of(viewer: Distributor) -> DistributorQuerySet:
@@ -261,8 +433,12 @@ def team_summary(viewer: Distributor, today: date | None = None) -> TeamSummary:
 class Attention:
     member: Distributor
     # "holding" (waiting too long), "inactive_soon" (their 30-day PV runs out
-    # within INACTIVE_SOON_DAYS) or "terminated"
+    # within INACTIVE_SOON_DAYS), "autoship_failing" (its payment failed),
+    # "close_to_rank" (this week's matched CV is near the next rank) or
+    # "terminated"
     reason: str
+    next_rank: str = ""  # close_to_rank: the rank within reach ...
+    matched_needed: Decimal | None = None  # ... and the matched CV still missing
 
 
 @dataclass
@@ -275,10 +451,85 @@ class ActionFeed:
     attention: list[Attention] = field(default_factory=list)
 
 
+def close_to_next_rank(
+    viewer: Distributor, cycles: TeamCycles, limit: int = 10
+) -> list[Attention]:
+    """Downline members whose matched CV this week is within 20 % of the next rank.
+
+    The fewest matched CV missing first. Only binary-qualified members have a
+    matched volume (plan §4); for them the next rank is the first whose
+    threshold is above it (§5), so each rank's band starts no lower than the
+    rank below it.
+    """
+    if cycles.estimate is None:
+        return []
+    ranks = current_plan().for_cycle(cycles.estimate.number).ranks
+    matched = "week__matched_cv"
+    bands: list[tuple[str, Decimal, Q]] = []
+    for below, rank in pairwise(ranks):
+        threshold = Decimal(rank.min_matched) / HUNDRED
+        low = max(threshold * CLOSE_TO_RANK_SHARE, Decimal(below.min_matched) / HUNDRED)
+        band = Q(**{f"{matched}__gte": low, f"{matched}__lt": threshold})
+        bands.append((rank.name, threshold, band))
+    if not bands:
+        return []
+    volume = DecimalField(max_digits=14, decimal_places=2)
+    in_reach = Q()
+    for _name, _threshold, band in bands:
+        in_reach |= band
+    # Every team member's row is looked at, so the scan reads only the range
+    # index and the result (ties go by pk, which that index holds); the few
+    # members found are loaded after.
+    found = list(
+        Distributor.objects.downline_of(viewer)
+        .annotate(
+            # One join, to this week's results only.
+            week=FilteredRelation(
+                "results", condition=Q(results__cycle=cycles.estimate.pk)
+            )
+        )
+        .filter(in_reach, week__is_binary_qualified=True)
+        .annotate(
+            missing=Case(
+                *[
+                    When(band, then=Value(threshold, output_field=volume) - F(matched))
+                    for _name, threshold, band in bands
+                ],
+                output_field=volume,
+            ),
+        )
+        .order_by("missing", "pk")
+        .values_list("pk", matched)[:limit]
+    )
+    members = Distributor.objects.select_related("user").in_bulk(
+        [pk for pk, _matched in found]
+    )
+    feed = []
+    for pk, matched_cv in found:
+        name, threshold = next(
+            (name, threshold)
+            for name, threshold, _band in bands
+            if matched_cv < threshold
+        )
+        feed.append(
+            Attention(
+                members[pk],
+                "close_to_rank",
+                next_rank=name,
+                matched_needed=threshold - matched_cv,
+            )
+        )
+    return feed
+
+
 def action_feed(
-    viewer: Distributor, today: date | None = None, limit: int = 10
+    viewer: Distributor,
+    today: date | None = None,
+    limit: int = 10,
+    cycles: TeamCycles | None = None,
 ) -> ActionFeed:
     today = today or timezone.localdate()
+    cycles = cycles or team_cycles()
     # Recent joiners and recent terminations are few: their own indexes lead.
     team = team_of(viewer, by_range=False).select_related("user")
     waiting = list(holding_tank_of(viewer)[:limit])
@@ -300,14 +551,20 @@ def action_feed(
         ).order_by("active_until", "distributor_id")[:limit]
     ]
     attention += [
+        Attention(member, "autoship_failing")
+        for member in team.filter(
+            Q(terminated_on__isnull=True) | Q(terminated_on__gt=today),
+            autoship__status=AutoshipStatus.FAILING,
+        ).order_by("distributor_id")[:limit]
+    ]
+    attention += close_to_next_rank(viewer, cycles, limit)
+    attention += [
         Attention(member, "terminated")
         for member in team.filter(
             terminated_on__lte=today,
             terminated_on__gt=today - timedelta(days=RECENTLY_TERMINATED_DAYS),
         ).order_by("-terminated_on", "distributor_id")[:limit]
     ]
-    # "Close to the next rank" (leg volumes near a threshold) joins this list
-    # with the commissions work.
     return ActionFeed(
         waiting=waiting,
         new_members=list(new[:limit]),

@@ -4,6 +4,7 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import batched
 from urllib.parse import urlencode
 
 from django import forms
@@ -33,6 +34,7 @@ from backoffice.network.forms import (
 from backoffice.network.models import Distributor, Side
 
 PAGE_SIZE = 25
+EXPORT_CHUNK = 2000
 ENROLLEES_PAGE_SIZE = 50
 TREE_LEVELS = 3  # generations below the top shown (and loaded per expand)
 
@@ -69,20 +71,27 @@ class CappedPaginator(Paginator):
         return self.count > self.CAP
 
 
+def _filter_form(request: HttpRequest, cycles: queries.TeamCycles) -> TeamFilterForm:
+    return TeamFilterForm(request.GET, ranks=cycles.rank_names)
+
+
 @login_required
 @require_safe
 @vary_on_headers("HX-Request")
 def team_list(request: HttpRequest) -> HttpResponse:
     viewer = get_viewer(request.user)
-    form = TeamFilterForm(request.GET)
-    members = queries.team_list(viewer, form.criteria())
+    cycles = queries.team_cycles()
+    form = _filter_form(request, cycles)
+    members = queries.team_list(viewer, form.criteria(), cycles)
     page = CappedPaginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queries.with_figures(page.object_list, cycles)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
     if _wants_partial(request):
         return render(request, "network/list.html#results", context)
-    context["feed"] = queries.action_feed(viewer)
+    context["feed"] = queries.action_feed(viewer, cycles=cycles)
+    context["show_rank"] = "rank" in form.fields
     return render(request, "network/list.html", context)
 
 
@@ -102,7 +111,9 @@ def _csv_safe(value: str) -> str:
 @require_safe
 def export(request: HttpRequest) -> StreamingHttpResponse:
     viewer = get_viewer(request.user)
-    members = queries.team_list(viewer, TeamFilterForm(request.GET).criteria())
+    cycles = queries.team_cycles()
+    criteria = _filter_form(request, cycles).criteria()
+    members = queries.team_list(viewer, criteria, cycles)
     # Labels are translated now: the rows are written after the view returns.
     header = [
         _("Distributor ID"),
@@ -112,6 +123,8 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
         _("Enroller ID"),
         _("Join date"),
         _("Status"),
+        _("Paid-as rank"),
+        _("PV in 30 days"),
         _("Email"),
         _("Phone"),
     ]
@@ -121,21 +134,31 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
 
     def rows() -> Iterator[str]:
         yield writer.writerow(header)
-        for member in members.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    member.distributor_id,
-                    _csv_safe(member.name),
-                    "" if member.level is None else member.level,
-                    legs[member.leg],
-                    member.enroller.distributor_id if member.enroller else "",
-                    member.join_date.isoformat(),
-                    statuses[bool(member.is_active)],
-                    # Contact details only as the member shares them with upline.
-                    _csv_safe(member.user.email) if member.share_email_upline else "",
-                    _csv_safe(member.phone) if member.share_phone_upline else "",
-                ]
-            )
+        # The figures come a chunk at a time: one indexed query per chunk.
+        chunks = batched(
+            members.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK, strict=False
+        )
+        for chunk in chunks:
+            for member in queries.with_figures(chunk, cycles):
+                figures = member.figures
+                yield writer.writerow(
+                    [
+                        member.distributor_id,
+                        _csv_safe(member.name),
+                        "" if member.level is None else member.level,
+                        legs[member.leg],
+                        member.enroller.distributor_id if member.enroller else "",
+                        member.join_date.isoformat(),
+                        statuses[bool(member.is_active)],
+                        _csv_safe(figures.rank or ""),
+                        "" if figures.pv30 is None else f"{figures.pv30:.2f}",
+                        # Contact details only as the member shares them with upline.
+                        _csv_safe(member.user.email)
+                        if member.share_email_upline
+                        else "",
+                        _csv_safe(member.phone) if member.share_phone_upline else "",
+                    ]
+                )
 
     filename = f"team-{viewer.distributor_id}-{timezone.localdate():%Y-%m-%d}.csv"
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
@@ -152,6 +175,7 @@ class TreeNode:
     is_active: bool
     slots: list[TreeSlot] = field(default_factory=list)
     has_more: bool = False  # children below the levels loaded
+    figures: queries.MemberFigures = queries.NO_FIGURES
 
 
 @dataclass
@@ -162,12 +186,16 @@ class TreeSlot:
 
 
 def _build_tree(top: Distributor, levels: int) -> TreeNode:
-    """``top`` and ``levels`` generations below it: one indexed query per level."""
+    """``top`` and ``levels`` generations below it: one indexed query per level.
+
+    Then one more query for every node's rank and volumes.
+    """
     active_on = queries.active_q()
     root = TreeNode(
         member=top,
         is_active=Distributor.objects.filter(active_on, pk=top.pk).exists(),
     )
+    nodes = [root]
     frontier = [root]
     for _level in range(levels):
         children: dict[int, dict[str, Distributor]] = defaultdict(dict)
@@ -188,6 +216,7 @@ def _build_tree(top: Distributor, levels: int) -> TreeNode:
                     slot.node = TreeNode(member=child, is_active=child.active)
                     below.append(slot.node)
                 node.slots.append(slot)
+        nodes += below
         frontier = below
     with_children = set(
         Distributor.objects.filter(
@@ -202,6 +231,11 @@ def _build_tree(top: Distributor, levels: int) -> TreeNode:
                 TreeSlot(side=side, parent=node.member)
                 for side in (Side.LEFT, Side.RIGHT)
             ]
+    figures = queries.member_figures(
+        queries.team_cycles(), (node.member.pk for node in nodes)
+    )
+    for node in nodes:
+        node.figures = figures.get(node.member.pk, queries.NO_FIGURES)
     return root
 
 
@@ -297,12 +331,19 @@ def member_detail(request: HttpRequest, distributor_id: int) -> HttpResponse:
     elif request.method == "POST" and form is None:
         return redirect("team:member", distributor_id=member.distributor_id)
     level, leg = queries.position_of(viewer, member)
+    cycles = queries.team_cycles()
+    history = queries.volume_history(member)
     context = {
         "member": member,
         "level": level,
         "leg": leg,
         "is_terminated": member.is_terminated(),
         "form": form,
+        "figures": queries.member_figures(cycles, [member.pk]).get(
+            member.pk, queries.NO_FIGURES
+        ),
+        "history": history,
+        "best_rank": history[0].best_rank if history else "",
     }
     return render(request, "network/member.html", context)
 
@@ -413,8 +454,11 @@ def team_message(request: HttpRequest) -> HttpResponse:
         too_many = False
     else:
         form = TeamMessageForm()
-        criteria = TeamFilterForm(request.GET).criteria()
-        found = list(queries.team_list(viewer, criteria).not_terminated()[: limit + 1])
+        cycles = queries.team_cycles()
+        criteria = _filter_form(request, cycles).criteria()
+        found = list(
+            queries.team_list(viewer, criteria, cycles).not_terminated()[: limit + 1]
+        )
         too_many = len(found) > limit
         recipients = [] if too_many else found
         filters = request.GET.copy()

@@ -287,7 +287,8 @@ def test_list_queries_do_not_grow_with_the_team(client, alice, network):
     with CaptureQueriesContext(connection) as large:
         response = client.get(LIST)
     assert len(ids(response)) == 25
-    assert len(large) == len(small) <= 17
+    # 19: the commission cycles and failing autoships joined the page.
+    assert len(large) == len(small) <= 19
 
 
 def test_htmx_gets_only_the_results(client, alice, network):
@@ -366,21 +367,24 @@ def test_export_columns_and_privacy(client, alice, network):
             "Enroller ID",
             "Join date",
             "Status",
+            "Paid-as rank",
+            "PV in 30 days",
             "Email",
             "Phone",
         ],
+        # No week is calculated yet: no rank, no PV (test_pages_volumes.py).
         ["100002", "Bob Baker", "1", "Left", "100001", "2025-06-01", "Active",
-         "100002@example.com", ""],
+         "", "", "100002@example.com", ""],
         ["200010", "Dave Diaz", "1", "Right", "100001", "2025-09-15", "Active",
-         "", ""],
+         "", "", "", ""],
         ["200011", "Erin Evans", "2", "Left", "100002", "2026-01-20", "Active",
-         "", "(909) 555-0111"],
+         "", "", "", "(909) 555-0111"],
         ["200012", "Frank Ford", "2", "Left", "100001", "2026-02-25", "Active",
-         "", ""],
+         "", "", "", ""],
         ["200013", "Gina Garcia", "2", "Right", "200010", "2025-11-03", "Inactive",
-         "", ""],
+         "", "", "", ""],
         ["200014", "Hank Hill", "", "Holding tank", "100001", "2026-02-27", "Active",
-         "", ""],
+         "", "", "", ""],
     ]  # fmt: skip
 
 
