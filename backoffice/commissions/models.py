@@ -206,7 +206,7 @@ class Result(models.Model):
             ),
             models.Index(
                 fields=["distributor", "cycle"], name="commissions_result_dist"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

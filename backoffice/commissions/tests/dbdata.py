@@ -11,7 +11,8 @@ from backoffice.commissions.events import Member, Refund, Sale
 from backoffice.lib.cycles import cycle_of
 from backoffice.network.labels import build_index
 from backoffice.network.models import Distributor
-from backoffice.shop.models import Order, VolumeEntry
+from backoffice.shop.models import Order, Payment, VolumeEntry
+from backoffice.shop.models import Refund as RefundRecord
 
 
 def random_events(
@@ -147,6 +148,8 @@ def write_events(members: list[Member], sales: list[Sale]) -> dict[int, Distribu
     for sale in sales:
         who = made[sale.distributor_id]
         refunded = sum((r.cv for r in sale.refunds), Decimal(0))
+        # Shipping and tax on top of the CV: every order has something to pay.
+        total = sale.cv + Decimal("5.00")
         db_order = Order.objects.create(
             id=sale.order_id,
             number=f"T-{sale.order_id}",
@@ -157,9 +160,9 @@ def write_events(members: list[Member], sales: list[Sale]) -> dict[int, Distribu
             email="x@example.com",
             idempotency_key=f"t-{sale.order_id}",
             subtotal=sale.cv,
-            shipping=0,
+            shipping=Decimal("5.00"),
             tax=0,
-            total=max(sale.cv, refunded),
+            total=total,
             pv=sale.pv,
             cv=sale.cv,
             retail_profit=sale.retail_profit,
@@ -180,10 +183,27 @@ def write_events(members: list[Member], sales: list[Sale]) -> dict[int, Distribu
             pv=sale.pv,
             cv=sale.cv,
         )
-        for refund in sale.refunds:
+        payment = Payment.objects.create(
+            order=db_order,
+            provider="import",
+            status="succeeded",
+            amount=total,
+            idempotency_key=f"t-pay-{sale.order_id}",
+        )
+        for number, refund in enumerate(sale.refunds):
+            record = RefundRecord.objects.create(
+                payment=payment,
+                order=db_order,
+                amount=refund.cv,
+                pv=refund.pv,
+                cv=refund.cv,
+                status="succeeded",
+                idempotency_key=f"t-refund-{sale.order_id}-{number}",
+            )
             VolumeEntry.objects.create(
                 distributor=who,
                 order=db_order,
+                refund=record,
                 kind="refund",
                 on=refund.on,
                 cycle=cycle_of(refund.on),

@@ -401,9 +401,8 @@ class VolumeEntry(AppendOnlyModel):
                 name="shop_volume_refund_once",
             ),
             models.CheckConstraint(
-                # A refund moved from another system has no provider record here.
                 condition=Q(kind="order", pv__gte=0, cv__gte=0, refund__isnull=True)
-                | Q(kind="refund", pv__lte=0, cv__lte=0),
+                | Q(kind="refund", pv__lte=0, cv__lte=0, refund__isnull=False),
                 name="shop_volume_sign_matches_kind",
             ),
         ]
