@@ -56,6 +56,7 @@ e2e: install
 bench: install
 	$(PY) bench/network.py $(BENCH_ARGS)
 	$(PY) bench/shop.py $(SHOP_BENCH_ARGS)
+	$(PY) bench/commissions.py $(COMMISSIONS_BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
