@@ -7,23 +7,28 @@ Builds (once, then reuses) in its own database (default:
 ``var/bench-commissions.sqlite3``; pass ``postgres://…/bo_bench_commissions`` for
 PostgreSQL, created if missing) the network of ``bench/network.py`` (binary
 placement, a ``--chain`` deep outer left leg) and ``--orders`` paid orders in one
-weekly cycle, plus the month before it (so the 30-day and calendar-month windows
-have earlier volume), older package orders (package rate windows) and a few
-thousand refunds. Then prints:
+weekly cycle, plus the four weeks before it (so the 30-day and calendar-month
+windows have earlier volume), older package orders (package rate windows), retail
+customers, a few thousand refunds (in the cycle, of earlier orders, and after
+it) and a few terminations. The cycle before the benchmarked one is an empty
+calculated cycle: every bank, balance and best rank in is 0. Then prints:
 
 - the machine and the database;
 - the floor: the cycle's volume summed per distributor in SQL, plus writing one
-  row per member into a table shaped like the results;
-- the engine alone (``engine.compute`` on the loaded input), ``load_cycle`` and
-  the store, each timed on its own;
+  row per member into a temporary table shaped like the results;
+- ``load_cycle``, the engine alone (``engine.compute`` on the loaded input) and
+  the store (rolled back), each timed on its own;
 - the whole run, ``actions.calculate_cycle`` from the database to stored results,
-  ``--repeat`` times, each in a child process (its peak memory is that process's
-  peak RSS), with the time of each phase and the result hash.
+  ``--repeat`` times, each in a child process: the time of each phase, the result
+  hash and the child's peak memory (its peak RSS);
+- what the next cycle's load costs once this one's results are stored.
 
-Figures are printed, never asserted: machines differ. The cycle defaults to 864
-(2025-06-23 … 2025-06-29): the generated network's last members joined just
-before it, so MVP windows are open too. "Today" is frozen three days after the
-cycle's end, so the cycle counts as closed.
+Each figure is the wall clock plus the CPU seconds of this process and, on a
+local PostgreSQL, of the server process of the connection (not of its parallel
+workers): on a shared machine the CPU seconds say what the work costs. Figures
+are printed, never asserted. The cycle defaults to 864 (2025-06-23 … 2025-06-29):
+the generated network's last members joined just before it, so MVP windows are
+open too. "Today" is frozen three days after the cycle's end.
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 The result is the :class:`~backoffice.commissions.engine.CycleInput` that
 ``events.build_input`` computes from plain events; a test holds the two to the
-same arrays. Sums are taken in hundredths inside SQL (``ROUND(x * 100)``) so
-no float ever carries money, SQLite included.
+same arrays. Money and volume leave SQL as integer hundredths, so no float ever
+carries them, SQLite included (which rounds each entry: it keeps decimals as
+floats). Big results come back packed, one value per column, straight into
+numpy arrays.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ PostgreSQL receives the rows by binary COPY straight into the results and
 lines tables, each value encoded from the arrays in its column's own type
 (cents become ``numeric`` with two decimals, as the SQL ``x / 100`` would).
 SQLite receives integers into a staging table by ``executemany``; one
-``INSERT … SELECT`` converts cents to decimals.
+``INSERT … SELECT`` converts cents to decimals, with a bigger page cache for
+the duration of the write.
 """
 
 from __future__ import annotations
