@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "backoffice.shop",
     "backoffice.commissions",
     "backoffice.profiles",
+    "backoffice.support",
+    "backoffice.library",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -348,6 +350,10 @@ STORAGES = {
         )
     },
 }
+
+# --- support (help center, tickets) ----------------------------------------
+
+# --- library (marketing materials, training) --------------------------------
 
 # --- email ------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", f"file://{VAR_DIR / 'mail'}")

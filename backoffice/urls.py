@@ -33,6 +33,8 @@ urlpatterns = [
     path("commissions/", include("backoffice.commissions.urls")),
     path("staff/commissions/", include("backoffice.commissions.urls_staff")),
     path("profile/", include("backoffice.profiles.urls")),
+    path("support/", include("backoffice.support.urls")),
+    path("library/", include("backoffice.library.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("backoffice.dashboard.urls")),
