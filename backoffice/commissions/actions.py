@@ -27,8 +27,6 @@ from backoffice.commissions.models import (
     CycleEvent,
     CycleRun,
     CycleStatus,
-    Line,
-    Result,
     RunLock,
     RunStatus,
 )
@@ -88,7 +86,8 @@ def _lock() -> None:
 
 def _snapshot(loaded, result: engine.CycleResult) -> bytes:
     pairs = np.stack([loaded.data.network.distributor_id, result.total])
-    return zlib.compress(pairs.astype("<i8").tobytes())
+    # Level 1: a tenth of the default's time for a few percent more bytes.
+    return zlib.compress(pairs.astype("<i8").tobytes(), 1)
 
 
 def read_snapshot(blob: bytes) -> dict[int, int]:
@@ -113,8 +112,7 @@ def _compute_and_store(
     digest = engine.digest(result, loaded.data.network.distributor_id)
     old = Cycle.objects.filter(number=number).first()
     if old is not None:
-        Line.objects.filter(cycle=old)._raw_delete(Line.objects.db)
-        Result.objects.filter(cycle=old)._raw_delete(Result.objects.db)
+        store.delete_results([old.pk])
         old.delete()
     totals = {
         name: _cents(int(getattr(result, name).sum()))
@@ -281,10 +279,10 @@ def estimate_current_cycle(*, plan: Plan | None = None) -> Cycle | None:
             user=None,
         )
         stale = Cycle.objects.filter(status=CycleStatus.ESTIMATE, number__lt=number)
-        for cycle in stale:
-            Line.objects.filter(cycle=cycle)._raw_delete(Line.objects.db)
-            Result.objects.filter(cycle=cycle)._raw_delete(Result.objects.db)
-            cycle.delete()
+        stale_ids = list(stale.values_list("pk", flat=True))
+        if stale_ids:
+            store.delete_results(stale_ids)
+            Cycle.objects.filter(pk__in=stale_ids).delete()
         return outcome
 
     return _run(number, user=None, estimate=True, body=body)

@@ -150,9 +150,24 @@ class ResultQuerySet(models.QuerySet["Result"]):
 class Result(models.Model):
     """One distributor's figures for one cycle (compensation plan §11)."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="results")
+    # Results and lines are derived rows, written a million at a time by the
+    # store from the network it has just read, under the run lock. Database
+    # foreign keys on them cost more than the write itself (a deferred check
+    # per row at commit), and each column's own index duplicates a composite
+    # one below: neither is kept. The ORM still cascades and protects.
+    cycle = models.ForeignKey(
+        Cycle,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+    )
     distributor = models.ForeignKey(
-        "network.Distributor", on_delete=models.PROTECT, related_name="results"
+        "network.Distributor",
+        on_delete=models.PROTECT,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
     )
     rank = models.CharField(_("paid-as rank"), max_length=30)
     best_rank = models.CharField(_("highest rank"), max_length=30)
@@ -221,13 +236,27 @@ class LineQuerySet(models.QuerySet["Line"]):
 class Line(models.Model):
     """One amount of one bonus, with the order or member it comes from."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="lines")
+    # No database foreign keys and no single-column indexes but the cycle's
+    # (deleting a cycle's lines): see Result.
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="lines", db_constraint=False
+    )
     distributor = models.ForeignKey(
-        "network.Distributor", on_delete=models.PROTECT, related_name="+"
+        "network.Distributor",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     bonus = models.CharField(max_length=6, choices=Bonus)
     source_order = models.ForeignKey(
-        "shop.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "shop.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     source_distributor = models.ForeignKey(
         "network.Distributor",
@@ -235,6 +264,8 @@ class Line(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     generation = models.PositiveSmallIntegerField(default=0)
     amount = money(_("amount"))

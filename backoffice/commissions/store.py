@@ -10,6 +10,7 @@ the duration of the write.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 
 import numpy as np
@@ -52,14 +53,42 @@ RESULT_COLUMNS = [
 ]
 
 
+@contextmanager
+def _sqlite_cache():
+    """On SQLite, a 256 MB page cache for the duration of a bulk write.
+
+    Millions of index entries land all over their trees: with SQLite's default
+    2 MB of cache each one reads its pages again.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (cache_size,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def delete_results(cycle_ids: list[int]) -> None:
+    """Remove the rows of earlier calculations, without loading them."""
+    with _sqlite_cache():
+        Line.objects.filter(cycle__in=cycle_ids)._raw_delete(Line.objects.db)
+        Result.objects.filter(cycle__in=cycle_ids)._raw_delete(Result.objects.db)
+
+
 def write_results(
     *, cycle_id: int, pk: np.ndarray, result: engine.CycleResult, rank_names
 ) -> None:
     """Insert every member's row and every line of ``result`` for ``cycle_id``.
 
     Members' rows go in by primary key, lines in the engine's order: the
-    indexes and foreign-key checks then walk their trees in order instead of
-    jumping about a million times.
+    indexes then walk their trees in order instead of jumping about a
+    million times.
     """
     lines = result.lines
     source_pk = np.where(lines.source >= 0, pk[np.maximum(lines.source, 0)], -1)
@@ -68,19 +97,9 @@ def write_results(
         _copy_results(cycle_id, pk, result, list(rank_names))
         _copy_lines(cycle_id, lines, payee_pk, source_pk)
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (cache_size,) = cursor.fetchone()
-        # Millions of index entries and foreign-key lookups land all over their
-        # trees: with SQLite's default 2 MB of cache each one reads its pages
-        # again. 256 MB for this write only.
-        cursor.execute(f"PRAGMA cache_size = {_SQLITE_CACHE_KIB}")
-    try:
+    with _sqlite_cache():
         _insert_results(cycle_id, pk, result, list(rank_names))
         _insert_lines(cycle_id, lines, payee_pk, source_pk)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
 # --- PostgreSQL: binary COPY into the tables themselves -------------------------

@@ -188,6 +188,41 @@ def test_a_rerun_gives_the_same_hash_and_replaces_the_rows(db):
     )
 
 
+def test_every_stored_reference_points_at_a_real_row(db):
+    # Results and lines carry no database foreign keys (the store writes them
+    # from the network it has just read); this is the check the database no
+    # longer makes.
+    from backoffice.network.models import Distributor
+    from backoffice.shop.models import Order
+
+    members, sales, plan, runs = _expected(7)
+    write_events(members, sales)
+    with time_machine.travel(AFTER, tick=False):
+        actions.calculate_through(number=runs[-1][0].cycle)
+        # A recalculation replaces the rows; nothing of the old ones remains.
+        actions.calculate_cycle(number=runs[0][0].cycle)
+    cycles = set(Cycle.objects.values_list("pk", flat=True))
+    members_pk = set(Distributor.objects.values_list("pk", flat=True))
+    orders_pk = set(Order.objects.values_list("pk", flat=True))
+    results = list(Result.objects.values_list("cycle_id", "distributor_id"))
+    lines = list(
+        Line.objects.values_list(
+            "cycle_id", "distributor_id", "source_order_id", "source_distributor_id"
+        )
+    )
+    assert results
+    assert lines
+    assert {cycle for cycle, _ in results} == cycles
+    assert {member for _, member in results} <= members_pk
+    assert {row[0] for row in lines} <= cycles
+    assert {row[1] for row in lines} <= members_pk
+    assert {row[2] for row in lines if row[2] is not None} <= orders_pk
+    assert {row[3] for row in lines if row[3] is not None} <= members_pk
+    assert any(row[2] is not None for row in lines)
+    # One row per member and cycle, still guarded by the database.
+    assert len(results) == len(set(results))
+
+
 def test_a_failed_run_leaves_the_previous_results(db, monkeypatch):
     members, sales, plan, runs = _expected(6)
     write_events(members, sales)

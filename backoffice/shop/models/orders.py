@@ -222,6 +222,12 @@ class Order(Destination):
         indexes = [
             models.Index(fields=["distributor", "-placed_at"], name="shop_order_dist"),
             models.Index(fields=["status", "paid_at"], name="shop_order_status"),
+            # The network's first paid day, where commission cycles begin.
+            models.Index(
+                fields=["paid_on"],
+                condition=Q(paid_on__isnull=False),
+                name="shop_order_paid_on",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
