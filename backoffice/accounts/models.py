@@ -177,6 +177,13 @@ class SecurityEvent(AppendOnlyModel):
         BANK_DETAILS_CHANGED = "bank_details_changed", _("Bank details changed")
         BANK_DETAILS_VIEWED = "bank_details_viewed", _("Bank account number shown")
         TAX_DETAILS_CHANGED = "tax_details_changed", _("Tax details changed")
+        EMAIL_CHANGE_REQUESTED = (
+            "email_change_requested",
+            _("Email address change requested"),
+        )
+        EMAIL_CHANGED = "email_changed", _("Email address changed")
+        DATA_EXPORTED = "data_exported", _("Personal data downloaded")
+        PROFILE_CHANGED = "profile_changed", _("Contact details changed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

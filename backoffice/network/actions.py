@@ -27,6 +27,7 @@ from backoffice.network.models import (
     Side,
     TeamMessage,
 )
+from backoffice.profiles.models import Profile
 
 FIRST_DISTRIBUTOR_ID = 100001
 MINIMUM_AGE = 18
@@ -517,6 +518,16 @@ def send_team_message(
         if not recipients:
             raise NetworkError(
                 _("Terminated members get no messages: choose someone else."),
+                field="to",
+            )
+        declined = Profile.objects.declining_team_messages(recipients)
+        recipients = [m for m in recipients if m.pk not in declined]
+        if not recipients:
+            raise NetworkError(
+                _(
+                    "The members you chose turned team messages off: choose "
+                    "someone else."
+                ),
                 field="to",
             )
         now = timezone.now()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from backoffice.lib.encryption import EncryptionError
 from backoffice.network.access import get_viewer
 from backoffice.network.models import Distributor
-from backoffice.profiles.models import BankAccount, TaxProfile
+from backoffice.profiles.models import BankAccount, Profile, TaxProfile
 
 
 def require_distributor(
@@ -48,3 +48,20 @@ def readable(read: Callable[[], str]) -> str | None:
         return read()
     except EncryptionError:
         return None
+
+
+def get_photo_for_viewer(viewer: Distributor, distributor_id: int) -> Profile:
+    """The profile whose photo the viewer may see: only their own, for now.
+
+    Someone else's photo, a member without one and an unknown ID are all 404.
+    """
+    profile = (
+        Profile.objects.filter(
+            distributor=viewer, distributor__distributor_id=distributor_id
+        )
+        .exclude(photo="")
+        .first()
+    )
+    if profile is None:
+        raise Http404
+    return profile

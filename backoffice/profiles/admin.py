@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.lib.admin import ReadOnlyAdmin
 from backoffice.profiles.access import readable
-from backoffice.profiles.models import BankAccount, TaxProfile
+from backoffice.profiles.models import BankAccount, Profile, TaxProfile
 
 UNREADABLE = _("cannot be decrypted")
 
@@ -92,3 +92,50 @@ class TaxProfileAdmin(ReadOnlyAdmin):
     @admin.display(description=_("taxpayer ID"))
     def tin_mask(self, obj: TaxProfile) -> str:
         return readable(lambda: obj.masked_tin) or UNREADABLE
+
+
+@admin.register(Profile)
+class ProfileAdmin(ReadOnlyAdmin):
+    list_display = (
+        "distributor_number",
+        "ship_to_mailing",
+        "news_and_promotions",
+        "team_messages",
+        "order_reminders",
+        "updated_at",
+    )
+    list_filter = (
+        "ship_to_mailing",
+        "news_and_promotions",
+        "team_messages",
+        "order_reminders",
+    )
+    search_fields = ("=distributor__distributor_id",)
+    list_select_related = ("distributor",)
+    ordering = ("distributor__distributor_id",)
+    fields = (
+        "distributor_number",
+        "ship_to_mailing",
+        "ship_name",
+        "ship_line1",
+        "ship_line2",
+        "ship_city",
+        "ship_state",
+        "ship_postal_code",
+        "has_photo",
+        "news_and_promotions",
+        "team_messages",
+        "order_reminders",
+        "updated_at",
+    )
+    readonly_fields = fields
+    actions = None
+    show_full_result_count = False
+
+    @admin.display(description=_("distributor"), ordering="distributor__distributor_id")
+    def distributor_number(self, obj: Profile) -> int:
+        return obj.distributor.distributor_id
+
+    @admin.display(description=_("photo"), boolean=True)
+    def has_photo(self, obj: Profile) -> bool:
+        return bool(obj.photo)

@@ -11,6 +11,7 @@ from backoffice.profiles.models import (
     AccountType,
     BankAccount,
     PayoutMethod,
+    Profile,
     TaxClassification,
     TaxProfile,
     TinKind,
@@ -56,4 +57,27 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
             taxes.append(profile)
     BankAccount.objects.bulk_create(banks, batch_size=1000)
     TaxProfile.objects.bulk_create(taxes, batch_size=1000)
-    return {"bank accounts": len(banks), "tax profiles": len(taxes)}
+    profiles = seed_preferences()
+    return {
+        "bank accounts": len(banks),
+        "tax profiles": len(taxes),
+        "email preferences": profiles,
+    }
+
+
+def seed_preferences() -> int:
+    """Varied email choices, from the IDs alone: the shared generator is untouched.
+
+    Drawing from ``rng`` here would change every later area's demo data.
+    """
+    rows = [
+        Profile(
+            distributor_id=pk,
+            news_and_promotions=number % 3 != 0,
+            team_messages=number % 10 != 7,
+            order_reminders=number % 5 != 4,
+        )
+        for pk, number in Distributor.objects.values_list("pk", "distributor_id")
+    ]
+    Profile.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

@@ -8,6 +8,8 @@ decrypting, and ``__str__``/``repr`` never include a number.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.lib import encryption
@@ -137,3 +139,114 @@ ENCRYPTED_FIELDS = [
     (BankAccount, "account_number_encrypted", BankAccount.context_for),
     (TaxProfile, "tin_encrypted", TaxProfile.context_for),
 ]
+
+
+class ProfileQuerySet(models.QuerySet["Profile"]):
+    def for_distributor(self, distributor) -> ProfileQuerySet:
+        return self.filter(distributor=distributor)
+
+    def declining_team_messages(self, members) -> set[int]:
+        """The primary keys of those ``members`` who turned upline messages off."""
+        return set(
+            self.filter(distributor__in=members, team_messages=False).values_list(
+                "distributor_id", flat=True
+            )
+        )
+
+
+class Profile(models.Model):
+    """What a distributor keeps beyond the network record: shipping, photo, emails."""
+
+    distributor = models.OneToOneField(
+        "network.Distributor", on_delete=models.PROTECT, related_name="profile"
+    )
+    ship_to_mailing = models.BooleanField(
+        _("ship my orders to my mailing address"), default=True
+    )
+    ship_name = models.CharField(_("name"), max_length=200, blank=True)
+    ship_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    ship_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    ship_city = models.CharField(_("city"), max_length=100, blank=True)
+    ship_state = models.CharField(
+        _("state"), max_length=2, blank=True, choices=STATE_CHOICES
+    )
+    ship_postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    # A name in the storage (random, never the uploaded file's name); "" for none.
+    photo = models.CharField(max_length=200, blank=True, editable=False)
+    photo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    news_and_promotions = models.BooleanField(
+        _("news, product launches and promotions"), default=False
+    )
+    team_messages = models.BooleanField(_("messages from my upline"), default=True)
+    order_reminders = models.BooleanField(
+        _("order and autoship reminders"), default=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProfileQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ("view",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ship_to_mailing=True)
+                | (
+                    ~Q(ship_line1="")
+                    & ~Q(ship_city="")
+                    & ~Q(ship_state="")
+                    & ~Q(ship_postal_code="")
+                ),
+                name="profile_shipping_address_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"profile of {self.distributor_id}"
+
+    @property
+    def has_shipping_address(self) -> bool:
+        return not self.ship_to_mailing and bool(self.ship_line1)
+
+
+class EmailChangeQuerySet(models.QuerySet["EmailChange"]):
+    def for_user(self, user) -> EmailChangeQuerySet:
+        return self.filter(user=user)
+
+    def pending(self) -> EmailChangeQuerySet:
+        return self.filter(
+            confirmed_at__isnull=True,
+            cancelled_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+
+    def requested_since(self, moment) -> EmailChangeQuerySet:
+        return self.filter(created_at__gte=moment)
+
+
+class EmailChange(models.Model):
+    """A request to move an account to a new address, until the link is opened.
+
+    Only a SHA-256 of the emailed token is stored: the database alone cannot
+    confirm a change.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="email_changes"
+    )
+    old_email = models.EmailField()
+    new_email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailChangeQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"email change of {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

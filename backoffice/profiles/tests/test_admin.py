@@ -184,3 +184,26 @@ def test_a_value_that_does_not_decrypt_is_reported_not_crashed(client, stored, m
     html = get(client, BANKS)
     assert '<td class="field-account_mask">cannot be decrypted</td>' in html
     assert get(client, f"{BANKS}{other.pk}/change/").count("cannot be decrypted") == 1
+
+
+def test_profiles_are_listed_read_only_with_escaped_names(client, members):
+    from backoffice.profiles.models import Profile
+
+    Profile.objects.create(
+        distributor=members["alice"],
+        ship_to_mailing=False,
+        ship_name="<script>alert('ship')</script>",
+        ship_line1="500 Main Street",
+        ship_city="Austin",
+        ship_state="TX",
+        ship_postal_code="78701",
+    )
+    staff_client(client, superuser=True)
+    assert "100001" in get(client, "/admin/profiles/profile/")
+    profile = Profile.objects.get()
+    html = get(client, f"/admin/profiles/profile/{profile.pk}/change/")
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(&#x27;ship&#x27;)&lt;/script&gt;" in html
+    response = client.post(f"/admin/profiles/profile/{profile.pk}/delete/")
+    assert response.status_code == 403
+    assert Profile.objects.count() == 1

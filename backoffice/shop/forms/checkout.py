@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.lib.us import STATES, zip_matches_state
 from backoffice.network.models import Distributor
+from backoffice.profiles.addresses import Address, shipping_address
 from backoffice.shop.actions import MAX_QUANTITY, Delivery, ShopError
 from backoffice.shop.forms.address import AddressFields
 from backoffice.shop.models import ShippingMethod, WillCallCenter
@@ -139,7 +140,9 @@ class CheckoutForm(AddressFields):
     def __init__(self, *args, distributor: Distributor, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.distributor = distributor
-        self.record_address_ok = record_address_ok(distributor)
+        # The shipping address the member set on their profile, else the mailing one.
+        self.record_address = shipping_address(distributor)
+        self.record_address_ok = address_ok(self.record_address)
         self.fields["shipping_method"].queryset = ShippingMethod.objects.active()
         self.fields["shipping_method"].label_from_instance = shipping_label
         self.fields["will_call"].queryset = WillCallCenter.objects.active()
@@ -173,16 +176,16 @@ class CheckoutForm(AddressFields):
         if data["delivery"] == self.WILL_CALL:
             return Delivery(will_call=data["will_call"])
         if data["delivery"] == self.RECORD:
-            d = self.distributor
+            address = self.record_address
             return Delivery(
                 shipping_method=data["shipping_method"],
-                name=d.user.get_full_name(),
-                line1=d.address_line1,
-                line2=d.address_line2,
-                city=d.city,
-                state=d.state.upper(),
-                postal_code=d.postal_code,
-                phone=d.phone,
+                name=address.name,
+                line1=address.line1,
+                line2=address.line2,
+                city=address.city,
+                state=address.state,
+                postal_code=address.postal_code,
+                phone=address.phone,
             )
         return Delivery(
             shipping_method=data["shipping_method"],
@@ -196,13 +199,13 @@ class CheckoutForm(AddressFields):
         )
 
 
-def record_address_ok(distributor: Distributor) -> bool:
-    """Whether the distributor's record holds a complete, consistent US address."""
+def address_ok(address: Address) -> bool:
+    """Whether an address is complete and its ZIP code is in its state."""
     return bool(
-        distributor.address_line1
-        and distributor.city
-        and distributor.state.upper() in STATES
-        and zip_matches_state(distributor.postal_code, distributor.state)
+        address.line1
+        and address.city
+        and address.state in STATES
+        and zip_matches_state(address.postal_code, address.state)
     )
 
 
