@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "backoffice.profiles",
     "backoffice.support",
     "backoffice.library",
+    "backoffice.library.training",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -352,8 +353,53 @@ STORAGES = {
 }
 
 # --- support (help center, tickets) ----------------------------------------
+# Ticket attachments live outside MEDIA_ROOT and are served only by an
+# access-checked view (support:attachment).
+STORAGES["support"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env_str("SUPPORT_FILES_DIR", str(VAR_DIR / "private" / "support")),
+        "base_url": "/support/files-are-not-served/",
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
+SUPPORT_ATTACHMENT_MAX_BYTES = env_int(
+    "SUPPORT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+SUPPORT_ATTACHMENTS_PER_MESSAGE = 3
+# A distributor may reopen a closed ticket for this many days.
+SUPPORT_REOPEN_DAYS = env_int("SUPPORT_REOPEN_DAYS", 30, minimum=0)
+# Opening more tickets than this in 24 hours is refused (flooding the inbox).
+SUPPORT_TICKETS_PER_DAY = env_int("SUPPORT_TICKETS_PER_DAY", 10, minimum=1)
 
 # --- library (marketing materials, training) --------------------------------
+# Library files live in their own storage, never under MEDIA_URL: every file goes
+# out through an access-checked view. LIBRARY_STORAGE_BACKEND switches it to S3
+# (django-storages; docs/operations.md "Library files on S3").
+LIBRARY_STORAGE_BACKEND = env_str(
+    "LIBRARY_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+STORAGES["library"] = {
+    "BACKEND": LIBRARY_STORAGE_BACKEND,
+    "OPTIONS": (
+        {"location": str(VAR_DIR / "library")}
+        if LIBRARY_STORAGE_BACKEND.endswith("FileSystemStorage")
+        else {
+            "bucket_name": env_str("LIBRARY_S3_BUCKET", ""),
+            "location": env_str("LIBRARY_S3_PREFIX", "library"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        }
+    ),
+}
+LIBRARY_MAX_UPLOAD_BYTES = env_int(
+    "LIBRARY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024
+)
+# Images larger than this (either side) are scaled down when re-encoded.
+LIBRARY_MAX_IMAGE_SIDE = env_int("LIBRARY_MAX_IMAGE_SIDE", 4000, minimum=200)
+LIBRARY_THUMBNAIL_SIDE = env_int("LIBRARY_THUMBNAIL_SIDE", 480, minimum=64)
 
 # --- email ------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", f"file://{VAR_DIR / 'mail'}")

@@ -63,6 +63,26 @@ def shop(*codenames: str) -> set[str]:
     return {f"shop.{codename}" for codename in codenames}
 
 
+# The help center is written by content and support staff alike.
+SUPPORT_HELP_CENTER = {
+    f"support.{action}_{model}"
+    for model in ("helpcategory", "article")
+    for action in ("view", "add", "change", "delete")
+}
+# The support inbox checks support.change_ticket; canned replies are the team's own.
+SUPPORT_TEAM = {
+    "support.view_ticket",
+    "support.change_ticket",
+    "support.view_ticketmessage",
+    "support.view_ticketevent",
+    *(
+        f"support.{action}_cannedreply"
+        for action in ("view", "add", "change", "delete")
+    ),
+    *SUPPORT_HELP_CENTER,
+}
+
+
 # role -> permissions as "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     "support": {
@@ -72,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "network.view_networkevent",
         "network.view_teammessage",
         *shop("view_order", "view_orderline", "view_orderevent", "view_returnrequest"),
+        *SUPPORT_TEAM,
     },
     # Restocking is adding a stock movement: fulfilment never edits prices.
     "fulfilment": {
@@ -106,7 +127,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
             "add_walletentry",
         ),
     },
-    "content": set(),
+    # Content staff publish and retire library materials; downloads are read-only.
+    "content": {
+        *(
+            f"library.{action}_{model}"
+            for model in ("category", "tag", "material")
+            for action in ("view", "add", "change", "delete")
+        ),
+        "library.view_download",
+        "shop.view_product",
+        *SUPPORT_HELP_CENTER,
+    },
     "administrator": {
         "accounts.view_user",
         "accounts.add_user",
@@ -122,6 +153,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "network.view_networkevent",
         "network.view_teammessage",
         *COMMISSIONS_FINANCE,
+        *SUPPORT_TEAM,
         *shop(
             *(
                 f"{action}_{model}"

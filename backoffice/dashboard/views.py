@@ -8,8 +8,11 @@ from django.views.decorators.cache import never_cache
 
 from backoffice.accounts.models import SecurityEvent
 from backoffice.commissions.reads import commissions_summary
+from backoffice.library.reads import new_materials_summary
 from backoffice.network.queries import team_summary
 from backoffice.shop.reads import autoship_summary, orders_summary
+from backoffice.support.access import is_support_staff
+from backoffice.support.reads import inbox_summary, tickets_summary
 
 
 @login_required
@@ -30,6 +33,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "orders": orders_summary(distributor) if distributor else None,
             "autoship": autoship_summary(distributor) if distributor else None,
             "commissions": commissions_summary(distributor) if distributor else None,
+            "library": new_materials_summary(user) if distributor else None,
+            "tickets": tickets_summary(distributor) if distributor else None,
+            "support_inbox": inbox_summary() if is_support_staff(user) else None,
         },
     )
 

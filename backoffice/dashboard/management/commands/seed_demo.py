@@ -9,9 +9,11 @@ from django.db import transaction
 from backoffice.accounts import demo as accounts_demo
 from backoffice.accounts.models import User
 from backoffice.commissions import demo as commissions_demo
+from backoffice.library import demo as library_demo
 from backoffice.network import demo as network_demo
 from backoffice.profiles import demo as profiles_demo
 from backoffice.shop import demo as shop_demo
+from backoffice.support import demo as support_demo
 
 # Each business area seeds its own demo data, in dependency order.
 SEEDERS = [
@@ -19,7 +21,9 @@ SEEDERS = [
     network_demo.seed,
     shop_demo.seed,
     profiles_demo.seed,
+    support_demo.seed,
     commissions_demo.seed,
+    library_demo.seed,
 ]
 
 

@@ -1,0 +1,140 @@
+"""Writes in the library: files and thumbnails, downloads, favourites, visits."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backoffice.accounts.models import User
+from backoffice.library.models import (
+    Download,
+    Favourite,
+    FileType,
+    LibraryVisit,
+    Material,
+    ThumbnailStatus,
+)
+from backoffice.library.thumbnails import make_thumbnail
+from backoffice.library.uploads import CheckedFile
+
+logger = logging.getLogger(__name__)
+
+# Page loads closer together than this are one visit ("new since my last visit").
+VISIT_GAP = timedelta(minutes=30)
+THUMBNAIL_SOURCES = (FileType.PDF, FileType.PNG, FileType.JPEG)
+
+
+def attach_file(*, material: Material, checked: CheckedFile) -> Material:
+    """Store a checked upload on the material and queue its thumbnail."""
+    from backoffice.library import tasks
+
+    replaced = material.file.name if material.file else ""
+    with transaction.atomic():
+        material.file.save(checked.content.name, checked.content, save=False)
+        material.file_type = checked.file_type
+        material.file_size = checked.size
+        material.thumbnail_status = (
+            ThumbnailStatus.PENDING
+            if checked.file_type in THUMBNAIL_SOURCES
+            else ThumbnailStatus.NONE
+        )
+        material.save()
+        if replaced and replaced != material.file.name:
+            storage = material.file.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
+        if material.thumbnail_status == ThumbnailStatus.PENDING:
+            material_id = material.pk
+            transaction.on_commit(lambda: tasks.generate_thumbnail.enqueue(material_id))
+    return material
+
+
+def generate_thumbnail(*, material_id: int) -> str:
+    """Render the thumbnail; the status says ready or failed (safe to rerun)."""
+    material = Material.objects.filter(pk=material_id).first()
+    if material is None:
+        return "missing"
+    if material.file_type not in THUMBNAIL_SOURCES or not material.file:
+        Material.objects.filter(pk=material_id).update(
+            thumbnail_status=ThumbnailStatus.NONE
+        )
+        return ThumbnailStatus.NONE
+    try:
+        with material.file.open("rb") as source:
+            data = source.read()
+        image = make_thumbnail(
+            data, material.file_type, side=settings.LIBRARY_THUMBNAIL_SIDE
+        )
+    except Exception:
+        # Any decoder error (a damaged PDF, an unreadable image) is a failed
+        # thumbnail for staff to see, not a crashed worker.
+        logger.exception("thumbnail failed for material %s", material_id)
+        Material.objects.filter(pk=material_id).update(
+            thumbnail_status=ThumbnailStatus.FAILED
+        )
+        return ThumbnailStatus.FAILED
+    with transaction.atomic():
+        material = Material.objects.select_for_update().get(pk=material_id)
+        old = material.thumbnail.name if material.thumbnail else ""
+        material.thumbnail.save(
+            f"material-{material_id}.jpg", ContentFile(image), save=False
+        )
+        material.thumbnail_status = ThumbnailStatus.READY
+        material.save(update_fields=["thumbnail", "thumbnail_status", "updated_at"])
+    if old and old != material.thumbnail.name:
+        material.thumbnail.storage.delete(old)
+    return ThumbnailStatus.READY
+
+
+def record_download(
+    *,
+    user: User,
+    material: Material,
+    variant: str = Download.Variant.ORIGINAL,
+    now: datetime | None = None,
+) -> None:
+    with transaction.atomic():
+        Download.objects.create(
+            user=user,
+            material=material,
+            variant=variant,
+            created_at=now or timezone.now(),
+        )
+        Material.objects.filter(pk=material.pk).update(
+            download_count=F("download_count") + 1
+        )
+
+
+def toggle_favourite(*, user: User, material: Material) -> bool:
+    """Add or remove the favourite; returns whether it is a favourite now."""
+    with transaction.atomic():
+        deleted, _ = Favourite.objects.filter(user=user, material=material).delete()
+        if deleted:
+            return False
+        try:
+            with transaction.atomic():
+                Favourite.objects.create(user=user, material=material)
+        except IntegrityError:
+            # A double click raced us to it: it is a favourite either way.
+            pass
+        return True
+
+
+def record_visit(*, user: User, now: datetime | None = None) -> datetime | None:
+    """Note a library visit; returns when the previous visit was (None if first)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = LibraryVisit.objects.select_for_update().filter(user=user).first()
+        if visit is None:
+            LibraryVisit.objects.create(user=user, previous_at=None, last_at=now)
+            return None
+        if now - visit.last_at >= VISIT_GAP:
+            visit.previous_at = visit.last_at
+        visit.last_at = now
+        visit.save(update_fields=["previous_at", "last_at"])
+        return visit.previous_at

@@ -1,0 +1,9 @@
+from django.tasks import task
+
+from backoffice.library import actions
+
+
+@task()
+def generate_thumbnail(material_id: int) -> str:
+    """Make the material's thumbnail and record the outcome (idempotent)."""
+    return actions.generate_thumbnail(material_id=material_id)

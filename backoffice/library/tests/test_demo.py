@@ -1,0 +1,55 @@
+"""Demo library: real files, every kind, compliance notes, quick to make."""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from backoffice.library import demo
+from backoffice.library.models import FileType, Kind, Material, ThumbnailStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_makes_a_dozen_real_materials_of_each_kind():
+    started = time.monotonic()
+    made = demo.seed(rng=random.Random(7), distributors=10, months=3)
+    elapsed = time.monotonic() - started
+    assert made == {"library categories": 9, "library materials": 72}
+    assert elapsed < 20
+    for kind in Kind.values:
+        assert Material.objects.filter(kind=kind).count() == 12
+    assert Material.objects.visible().count() == 60
+    for material in Material.objects.exclude(file=""):
+        with material.file.open("rb") as stored:
+            data = stored.read()
+        if material.file_type == FileType.PDF:
+            assert len(pdfium.PdfDocument(data)) >= 1
+        else:
+            Image.open(io.BytesIO(data)).verify()
+        assert material.file_size == len(data)
+    assert not Material.objects.exclude(thumbnail_status=ThumbnailStatus.READY).exists()
+    videos = Material.objects.filter(kind=Kind.VIDEO)
+    assert all(video.video_url for video in videos)
+    notes = set(Material.objects.values_list("compliance_note", flat=True))
+    assert notes == {demo.FDA_DISCLAIMER, demo.INCOME_DISCLAIMER}
+    assert Material.objects.filter(is_personalisable=True).count() == 24
+
+
+def test_seed_is_deterministic_in_its_choices():
+    demo.seed(rng=random.Random(7), distributors=10, months=3)
+    first = list(Material.objects.order_by("pk").values_list("title", "is_shareable"))
+    Material.objects.all().delete()
+    from backoffice.library.models import Category, Tag
+
+    Category.objects.filter(parent__isnull=False).delete()
+    Category.objects.all().delete()
+    Tag.objects.all().delete()
+    demo.seed(rng=random.Random(7), distributors=10, months=3)
+    second = list(Material.objects.order_by("pk").values_list("title", "is_shareable"))
+    assert first == second

@@ -1,0 +1,78 @@
+"""The library: find a flyer by search, preview it and download it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from backoffice.library.models import Download, Material
+from backoffice.library.tests.factories import MaterialFactory, pdf_bytes
+from backoffice.network.tests.conftest import root, team  # noqa: F401
+from tests.e2e.helpers import csp_errors, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def library_files(tmp_path, monkeypatch):
+    storage = Material._meta.get_field("file").storage
+    location = tmp_path / "library"
+    location.mkdir()
+    monkeypatch.setattr(storage, "base_location", str(location))
+    monkeypatch.setattr(storage, "location", str(location))
+    return location
+
+
+@pytest.fixture
+def materials(team):  # noqa: F811
+    flyer = MaterialFactory(
+        title="Ganocafé Classic tasting flyer",
+        description="Invite your neighbours to a coffee tasting.",
+        compliance_note="These statements have not been evaluated by the FDA.",
+    )
+    MaterialFactory(title="Compensation plan presentation", kind="presentation")
+    return flyer
+
+
+def test_find_a_flyer_by_search_and_download_it(
+    page, live_server, materials, password, console_messages
+):
+    sign_in(page, "100002", password)
+    expect(page).to_have_url(f"{live_server.url}/")
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Library", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Marketing library")
+    expect(page.locator("#library-count")).to_have_text("2 items")
+
+    search = page.get_by_label("Search", exact=True)
+    search.fill("tasting")
+    search.press("Enter")
+    expect(page.locator("#library-count")).to_have_text("1 item")
+    expect(page).to_have_url(re.compile(r"/library/\?q=tasting"))
+    results = page.locator("#library-results")
+    expect(results.get_by_text("Compensation plan presentation")).to_have_count(0)
+
+    results.get_by_role("link", name="Ganocafé Classic tasting flyer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ganocafé Classic tasting flyer"
+    )
+    expect(page.locator("#compliance-note")).to_contain_text(
+        "These statements have not been evaluated by the FDA."
+    )
+    expect(page.locator("iframe.material-pdf")).to_have_attribute(
+        "src", f"/library/{materials.pk}/view/"
+    )
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download", exact=True).click()
+    download = info.value
+    assert download.suggested_filename == "ganocafe-classic-tasting-flyer.pdf"
+    with open(download.path(), "rb") as saved:
+        assert saved.read() == pdf_bytes("Ganocafé Classic tasting flyer")
+    materials.refresh_from_db()
+    assert materials.download_count == 1
+    assert Download.objects.get().user.username == "100002"
+    assert csp_errors(console_messages) == []
