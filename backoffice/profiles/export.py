@@ -54,6 +54,7 @@ from backoffice.shop.models import (
     VolumeEntry,
     WalletEntry,
 )
+from backoffice.support.models import Attachment, MessageKind, Ticket, TicketMessage
 
 # Columns that are never exported, whatever model they are on.
 SECRET_COLUMNS = frozenset(
@@ -357,6 +358,32 @@ def team_messages(subject: Subject) -> Table:
 @section("network_events")
 def network_events(subject: Subject) -> Table:
     return table(NetworkEvent.objects.filter(member=subject.distributor))
+
+
+@section("support_tickets")
+def support_tickets(subject: Subject) -> Table:
+    return table(Ticket.objects.for_distributor(subject.distributor))
+
+
+# Staff's internal notes are the company's working notes, not the member's
+# messages: the member sees in the archive what they see on the ticket page.
+@section("support_messages")
+def support_messages(subject: Subject) -> Table:
+    return table(
+        TicketMessage.objects.visible_to_owner().filter(
+            ticket__distributor=subject.distributor
+        )
+    )
+
+
+@section("support_attachments")
+def support_attachments(subject: Subject) -> Table:
+    return table(
+        Attachment.objects.filter(
+            message__ticket__distributor=subject.distributor
+        ).exclude(message__kind=MessageKind.NOTE),
+        exclude=("file", "token"),
+    )
 
 
 # --- the archive -------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from backoffice.accounts.actions import REAUTH_KEY, log_security_event
 from backoffice.accounts.models import SecurityEvent, UserSession
+from backoffice.accounts.tests.factories import StaffFactory
 from backoffice.commissions.models import LedgerEntry, PayoutHold
 from backoffice.commissions.tests.fixtures_pages import (  # noqa: F401
     catalog,
@@ -28,6 +29,7 @@ from backoffice.network.models import NetworkEvent, TeamMessage
 from backoffice.profiles import export
 from backoffice.profiles.models import BankAccount, Profile, TaxProfile
 from backoffice.shop.models import InventoryItem, Order
+from backoffice.support import actions as support_actions
 
 DATA = "/profile/data/"
 ACCOUNTS = {"alice": "4433221100556789", "charlie": "9988776655443322"}
@@ -59,6 +61,16 @@ def fill(member, tag: str, catalog, fedex, cycle) -> dict:  # noqa: F811
         sender=member, subject=f"{tag} subject", body=f"{tag} body", recipient_count=1
     )
     NetworkEvent.objects.create(kind="moved", member=member, detail={"note": tag})
+    ticket = support_actions.open_ticket(
+        distributor=member,
+        category="orders",
+        subject=f"{tag} ticket",
+        body=f"{tag} asks",
+    )
+    staff_user = StaffFactory(username=f"helper-{tag.lower()}")
+    support_actions.add_internal_note(
+        ticket=ticket, author=staff_user, body=f"NOTE about {tag}"
+    )
     log_security_event(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, user=user)
     Profile.objects.create(
         distributor=member,
@@ -133,7 +145,8 @@ def test_every_section_is_in_the_archive(client, alice, stored):
         "payments", "volume", "autoship", "inventory", "commission_results",
         "commission_lines", "payouts", "ledger", "payout_holds", "bank_account",
         "tax_details", "security_events", "sessions", "team_messages",
-        "network_events",
+        "network_events", "support_tickets", "support_messages",
+        "support_attachments",
     ]:  # fmt: skip
         assert name in names
 
@@ -155,6 +168,8 @@ def test_the_members_rows_are_there_and_nobody_elses(client, alice, stored):
     assert [row["quantity"] for row in document["inventory"]] == [3]
     assert [row["subject"] for row in document["team_messages"]] == ["ALICE subject"]
     assert [row["detail"] for row in document["network_events"]] == [{"note": "ALICE"}]
+    assert [row["subject"] for row in document["support_tickets"]] == ["ALICE ticket"]
+    assert [row["body"] for row in document["support_messages"]] == ["ALICE asks"]
     assert {row["user_id"] for row in document["security_events"]} == {alice.pk}
     assert [row["username"] for row in document["account"]] == ["100001"]
     assert [row["kind"] for row in document["addresses"]] == ["mailing", "shipping"]
@@ -170,6 +185,8 @@ def test_the_members_rows_are_there_and_nobody_elses(client, alice, stored):
     for name in archive.namelist():
         content = archive.read(name).decode("utf-8-sig")
         assert "CHARLIE" not in content, name
+        # Staff's internal notes stay out of the archive.
+        assert "NOTE about" not in content, name
         assert theirs.number not in content, name
 
 
