@@ -82,6 +82,19 @@ SUPPORT_TEAM = {
     *SUPPORT_HELP_CENTER,
 }
 
+# Content staff build courses, the first 30 days path and webinars; progress
+# and registrations are the distributors' own, read-only here.
+TRAINING_CONTENT = {
+    *(
+        f"training.{action}_{model}"
+        for model in ("course", "lesson", "quiz", "question", "choice", "pathcourse")
+        for action in ("view", "add", "change", "delete")
+    ),
+    *(f"training.{action}_webinar" for action in ("view", "add", "change", "delete")),
+    "training.view_webinarregistration",
+    "training.view_lessonprogress",
+}
+
 
 # role -> permissions as "app_label.codename"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -135,6 +148,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
             for action in ("view", "add", "change", "delete")
         ),
         "library.view_download",
+        *TRAINING_CONTENT,
         "shop.view_product",
         *SUPPORT_HELP_CENTER,
     },

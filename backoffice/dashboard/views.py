@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from backoffice.accounts.models import SecurityEvent
 from backoffice.commissions.reads import commissions_summary
 from backoffice.library.reads import new_materials_summary
+from backoffice.library.training.reads import training_summary
 from backoffice.network.queries import team_summary
 from backoffice.shop.reads import autoship_summary, orders_summary
 from backoffice.support.access import is_support_staff
@@ -34,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "autoship": autoship_summary(distributor) if distributor else None,
             "commissions": commissions_summary(distributor) if distributor else None,
             "library": new_materials_summary(user) if distributor else None,
+            "training": training_summary(distributor) if distributor else None,
             "tickets": tickets_summary(distributor) if distributor else None,
             "support_inbox": inbox_summary() if is_support_staff(user) else None,
         },

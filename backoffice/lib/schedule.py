@@ -32,4 +32,9 @@ SCHEDULE: tuple[Job, ...] = (
     # once it is done.
     Job("backoffice.commissions.tasks.calculate_closed_cycles", timedelta(hours=1)),
     Job("backoffice.commissions.tasks.estimate_current_cycle", timedelta(minutes=5)),
+    # Reminders go about an hour before a webinar; each registration only once.
+    Job(
+        "backoffice.library.training.tasks.send_webinar_reminders",
+        timedelta(minutes=5),
+    ),
 )

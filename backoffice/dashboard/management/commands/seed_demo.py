@@ -10,6 +10,7 @@ from backoffice.accounts import demo as accounts_demo
 from backoffice.accounts.models import User
 from backoffice.commissions import demo as commissions_demo
 from backoffice.library import demo as library_demo
+from backoffice.library.training import demo as training_demo
 from backoffice.network import demo as network_demo
 from backoffice.profiles import demo as profiles_demo
 from backoffice.shop import demo as shop_demo
@@ -24,6 +25,7 @@ SEEDERS = [
     support_demo.seed,
     commissions_demo.seed,
     library_demo.seed,
+    training_demo.seed,
 ]
 
 

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import random
+
+from backoffice.library.training import demo
+from backoffice.library.training.models import (
+    Course,
+    LessonProgress,
+    PathCourse,
+    Quiz,
+    Webinar,
+)
+
+
+def test_seed_makes_courses_path_webinars_and_progress(members):
+    rng = random.Random(2026)
+    before = rng.getstate()
+
+    counts = demo.seed(rng=rng, distributors=4, months=1)
+
+    assert rng.getstate() == before  # the shared generator is not consumed
+    assert counts == {"training courses": 2, "training lessons": 7, "webinars": 2}
+    assert Course.objects.published().count() == 2
+    assert Quiz.objects.count() == 4
+    assert list(PathCourse.objects.values_list("course__slug", flat=True)) == [
+        "business-basics",
+        "product-knowledge",
+    ]
+    assert Webinar.objects.past().get().recording_url.startswith("https://")
+    assert Webinar.objects.upcoming().count() == 1
+    # The first distributor has finished everything.
+    assert (
+        LessonProgress.objects.filter(
+            distributor=members["root"], completed_at__isnull=False
+        ).count()
+        == 7
+    )
