@@ -1,8 +1,10 @@
 """Staff publish and retire library materials here (upload, dates, thumbnails).
 
 Expired and draft materials stay listed for staff; distributors never see them.
-Files are checked by content in the form and stored through ``actions.attach_file``,
-which queues the thumbnail; its status is shown in the list.
+The form checks an upload's size and signature; ``actions.attach_upload`` stores
+it as it came and queues ``process_material`` for the full check, the re-encoding
+and the thumbnail. The file status (processing, ready, failed with the reason) is
+shown in the list, and refreshes itself on the change page while processing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,48 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.library import actions
 from backoffice.library.forms import MaterialAdminForm
-from backoffice.library.models import Category, Download, Material, Tag, ThumbnailStatus
+from backoffice.library.models import (
+    Category,
+    Download,
+    FileStatus,
+    Material,
+    Tag,
+    ThumbnailStatus,
+)
+
+
+def file_status_fragment(material: Material, *, poll: bool = False) -> str:
+    """The file's status for staff; while processing it can ask to be refreshed."""
+    if not material.file:
+        return _("No file") if not material.video_url else _("Video link")
+    if material.file_status == FileStatus.FAILED:
+        return format_html(
+            '<span class="material-file-status" data-status="failed">'
+            "<strong>{}</strong>: {}</span>",
+            _("Failed"),
+            material.processing_error or _("no reason recorded"),
+        )
+    if material.file_status == FileStatus.PROCESSING:
+        url = (
+            reverse("admin:library_material_file_status", args=[material.pk])
+            if poll and material.pk
+            else ""
+        )
+        if url:
+            return format_html(
+                '<span class="material-file-status" data-status="processing" '
+                'data-status-url="{}" aria-live="polite">{}</span>',
+                url,
+                _("Processing… this page updates when it's done."),
+            )
+        return format_html(
+            '<span class="material-file-status" data-status="processing">{}</span>',
+            _("Processing…"),
+        )
+    return format_html(
+        '<span class="material-file-status" data-status="ready">{}</span>',
+        _("Ready"),
+    )
 
 
 class CategoryAdmin(admin.ModelAdmin):
@@ -66,6 +109,7 @@ class MaterialAdmin(admin.ModelAdmin):
         "publish_at",
         "expires_at",
         "window",
+        "file_state",
         "thumbnail_status",
         "download_count",
     ]
@@ -74,6 +118,7 @@ class MaterialAdmin(admin.ModelAdmin):
         WindowFilter,
         "kind",
         "language",
+        "file_status",
         "thumbnail_status",
         "is_shareable",
         "is_personalisable",
@@ -89,6 +134,7 @@ class MaterialAdmin(admin.ModelAdmin):
         "file_name",
         "file_type",
         "file_size",
+        "file_progress",
         "thumbnail_status",
         "download_count",
         "share_token",
@@ -118,6 +164,7 @@ class MaterialAdmin(admin.ModelAdmin):
                     "file_name",
                     "file_type",
                     "file_size",
+                    "file_progress",
                     "video_url",
                     "preview",
                     "thumbnail_status",
@@ -143,6 +190,17 @@ class MaterialAdmin(admin.ModelAdmin):
     ]
     actions = ["retire_now", "regenerate_thumbnails"]
 
+    class Media:
+        js = ["js/library-admin.js"]
+
+    @admin.display(description=_("File"), ordering="file_status")
+    def file_state(self, material: Material) -> str:
+        return file_status_fragment(material)
+
+    @admin.display(description=_("File status"))
+    def file_progress(self, material: Material) -> str:
+        return file_status_fragment(material, poll=True)
+
     @admin.display(description=_("Preview"))
     def preview(self, material: Material) -> str:
         if material.thumbnail_status != ThumbnailStatus.READY:
@@ -165,6 +223,8 @@ class MaterialAdmin(admin.ModelAdmin):
             return _("Expired")
         if material.publish_at > now:
             return _("Scheduled")
+        if not material.is_visible(now):
+            return _("Hidden until its file is ready")
         return _("Visible")
 
     def get_urls(self):
@@ -175,6 +235,11 @@ class MaterialAdmin(admin.ModelAdmin):
                 "<int:material_id>/thumbnail/",
                 self.admin_site.admin_view(self.thumbnail_view),
                 name="library_material_thumbnail",
+            ),
+            path(
+                "<int:material_id>/file-status/",
+                self.admin_site.admin_view(self.file_status_view),
+                name="library_material_file_status",
             ),
             *super().get_urls(),
         ]
@@ -192,10 +257,27 @@ class MaterialAdmin(admin.ModelAdmin):
             raise Http404
         return _file_response(material, "thumbnail", as_attachment=False)
 
+    def file_status_view(self, request, material_id: int):
+        """The status fragment the change page polls while the file is processing."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404, HttpResponse
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        material = Material.objects.filter(pk=material_id).first()
+        if material is None:
+            raise Http404
+        # admin_view already marks it never to be cached.
+        return HttpResponse(file_status_fragment(material, poll=True))
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if form.checked is not None:
-            actions.attach_file(material=obj, checked=form.checked)
+        if form.upload_type is not None:
+            actions.attach_upload(
+                material=obj,
+                upload=form.cleaned_data["upload"],
+                file_type=form.upload_type,
+            )
 
     @admin.action(description=_("Retire now (expire)"), permissions=["change"])
     def retire_now(self, request, queryset):
@@ -215,7 +297,12 @@ class MaterialAdmin(admin.ModelAdmin):
 
         from backoffice.library import tasks
 
-        ids = list(queryset.exclude(file="").values_list("pk", flat=True))
+        # Only checked files: the others get theirs when processing ends.
+        ids = list(
+            queryset.exclude(file="")
+            .filter(file_status=FileStatus.READY)
+            .values_list("pk", flat=True)
+        )
         Material.objects.filter(pk__in=ids).update(
             thumbnail_status=ThumbnailStatus.PENDING
         )

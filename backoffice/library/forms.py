@@ -6,8 +6,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.library.models import Category, Kind, Language, Material, Sort
-from backoffice.library.uploads import CheckedFile, check_upload
+from backoffice.library.models import (
+    Category,
+    FileType,
+    Kind,
+    Language,
+    Material,
+    Sort,
+)
+from backoffice.library.uploads import quick_check
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ class PersonaliseForm(forms.Form):
 
 
 class MaterialAdminForm(forms.ModelForm):
-    """The admin's form: the file is checked by content before anything is stored."""
+    """The admin's form: size and signature are checked before anything is stored."""
 
     upload = forms.FileField(
         label=_("File"),
@@ -166,19 +173,21 @@ class MaterialAdminForm(forms.ModelForm):
             "is_personalisable",
         ]
 
-    checked: CheckedFile | None = None
+    # The upload's type once it passed the quick checks (the rest runs in the
+    # background after saving: see actions.attach_upload).
+    upload_type: FileType | None = None
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
         if upload:
-            self.checked = check_upload(upload)
+            self.upload_type = quick_check(upload)
         return upload
 
     def clean(self):
         cleaned = super().clean()
         if self.has_error("upload"):
             return cleaned
-        has_file = bool(self.checked or (self.instance.pk and self.instance.file))
+        has_file = bool(self.upload_type or (self.instance.pk and self.instance.file))
         if not has_file and not cleaned.get("video_url"):
             raise ValidationError(_("Upload a file or give a video link."))
         publish_at, expires_at = cleaned.get("publish_at"), cleaned.get("expires_at")

@@ -116,6 +116,14 @@ class ThumbnailStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class FileStatus(models.TextChoices):
+    """Where an uploaded file is in its checks (the full ones run in the background)."""
+
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
 class Sort(models.TextChoices):
     RELEVANCE = "relevance", _("Best match")
     NEWEST = "newest", _("Newest")
@@ -124,10 +132,16 @@ class Sort(models.TextChoices):
 
 class MaterialQuerySet(models.QuerySet["Material"]):
     def visible(self, now: datetime | None = None) -> MaterialQuerySet:
-        """Published and not expired: what distributors may see."""
+        """Published, not expired and its file checked: what distributors may see.
+
+        A file still processing or refused keeps the material hidden, unless it
+        has no file at all and is only a video link.
+        """
         now = now or timezone.now()
-        return self.filter(publish_at__isnull=False, publish_at__lte=now).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        return (
+            self.filter(publish_at__isnull=False, publish_at__lte=now)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .filter(Q(file_status=FileStatus.READY) | (Q(file="") & ~Q(video_url="")))
         )
 
     def shareable(self) -> MaterialQuerySet:
@@ -265,6 +279,16 @@ class Material(models.Model):
         default=ThumbnailStatus.NONE,
         editable=False,
     )
+    file_status = models.CharField(
+        _("file status"),
+        max_length=10,
+        choices=FileStatus,
+        default=FileStatus.READY,
+        editable=False,
+    )
+    processing_error = models.TextField(
+        _("processing error"), blank=True, editable=False
+    )
     video_url = models.URLField(
         _("video link"),
         blank=True,
@@ -318,6 +342,10 @@ class Material(models.Model):
             self.publish_at is not None
             and self.publish_at <= now
             and (self.expires_at is None or self.expires_at > now)
+            and (
+                self.file_status == FileStatus.READY
+                or (not self.file and bool(self.video_url))
+            )
         )
 
     @property

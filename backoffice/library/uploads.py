@@ -3,6 +3,10 @@
 The extension and the browser's content type are never trusted. HTML, SVG and
 anything else that could run in a browser are refused; images are decoded and
 written again by Pillow, so only pixels survive.
+
+Admin uploads get the cheap checks while staff wait (``quick_check``) and the
+thorough ones in a background task (``full_check``); ``check_upload`` does both
+at once for the smaller uploads of training.
 """
 
 from __future__ import annotations
@@ -83,8 +87,12 @@ def _opens_as_pdf(data: bytes) -> bool:
         document.close()
 
 
-def check_upload(upload, *, name_hint: str = "material") -> CheckedFile:
-    """Validate an uploaded file by content and size; returns what to store."""
+def quick_check(upload) -> FileType:
+    """The cheap checks done while staff wait: the size limit and the signature.
+
+    Returns the file type its first bytes say; ``full_check`` does the rest in
+    the background.
+    """
     size = upload.size
     if size > settings.LIBRARY_MAX_UPLOAD_BYTES:
         limit = settings.LIBRARY_MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -92,8 +100,8 @@ def check_upload(upload, *, name_hint: str = "material") -> CheckedFile:
             _("This file is too big: the limit is %(limit)s MB.") % {"limit": limit}
         )
     upload.seek(0)
-    head = upload.read(64)
-    file_type = sniff(head)
+    file_type = sniff(upload.read(64))
+    upload.seek(0)
     if file_type is None:
         raise ValidationError(
             _(
@@ -101,6 +109,31 @@ def check_upload(upload, *, name_hint: str = "material") -> CheckedFile:
                 "or an MP4, MOV or WebM video (HTML and SVG are never accepted)."
             )
         )
+    return file_type
+
+
+def full_check(handle, file_type: FileType) -> bytes | None:
+    """The thorough check of a stored file: what to store instead, or None to keep it.
+
+    PDFs must open, images are decoded and re-encoded (the new bytes are
+    returned), videos must still carry their signature. Raises ValidationError
+    with the reason when the file is refused.
+    """
+    handle.seek(0)
+    if file_type in (FileType.PNG, FileType.JPEG):
+        return _reencode(handle.read(), file_type)
+    if file_type == FileType.PDF:
+        if not _opens_as_pdf(handle.read()):
+            raise ValidationError(_("This PDF is incomplete or damaged."))
+        return None
+    if sniff(handle.read(64)) != file_type:
+        raise ValidationError(_("This video file is damaged or isn't what it says."))
+    return None
+
+
+def check_upload(upload, *, name_hint: str = "material") -> CheckedFile:
+    """Validate an uploaded file by content and size at once; returns what to store."""
+    file_type = quick_check(upload)
     upload.seek(0)
     if file_type in (FileType.PNG, FileType.JPEG):
         data = _reencode(upload.read(), file_type)

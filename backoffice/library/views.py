@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -13,6 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from backoffice.lib.http import ranged_file_response
 from backoffice.library import actions, flyers
 from backoffice.library.access import get_material_for_viewer, get_shared_material
 from backoffice.library.forms import LibraryFilterForm, PersonaliseForm
@@ -48,8 +50,14 @@ def _distributor_only(request: HttpRequest) -> None:
 
 
 def _file_response(
-    material: Material, field: str, *, as_attachment: bool, filename: str = ""
-) -> FileResponse:
+    material: Material,
+    field: str,
+    *,
+    as_attachment: bool,
+    filename: str = "",
+    request: HttpRequest | None = None,
+) -> HttpResponseBase:
+    """The stored file with our safety headers; byte ranges when given ``request``."""
     stored = getattr(material, field)
     if not stored:
         raise Http404
@@ -58,12 +66,22 @@ def _file_response(
     except FileNotFoundError:
         raise Http404 from None
     content_type = material.content_type if field == "file" else "image/jpeg"
-    response = FileResponse(
-        handle,
-        as_attachment=as_attachment,
-        filename=filename or material.download_name(),
-        content_type=content_type,
-    )
+    if request is not None:
+        response: HttpResponseBase = ranged_file_response(
+            request,
+            handle,
+            size=stored.size,
+            content_type=content_type,
+            filename=filename or material.download_name(),
+            as_attachment=as_attachment,
+        )
+    else:
+        response = FileResponse(
+            handle,
+            as_attachment=as_attachment,
+            filename=filename or material.download_name(),
+            content_type=content_type,
+        )
     return _safe(
         response,
         inline_pdf=not as_attachment and material.is_pdf and field == "file",
@@ -72,8 +90,8 @@ def _file_response(
 
 
 def _safe(
-    response: HttpResponse, *, inline_pdf: bool = False, as_attachment: bool = True
-) -> HttpResponse:
+    response: HttpResponseBase, *, inline_pdf: bool = False, as_attachment: bool = True
+) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=0, no-store"
     if as_attachment:
@@ -170,12 +188,12 @@ def download(request: HttpRequest, material_id: int) -> FileResponse:
 @login_required
 @require_safe
 @xframe_options_sameorigin
-def inline(request: HttpRequest, material_id: int) -> FileResponse:
-    """The file itself for the in-page viewer (images, PDFs, videos)."""
+def inline(request: HttpRequest, material_id: int) -> HttpResponseBase:
+    """The file itself for the in-page viewer (images, PDFs, videos), in ranges."""
     material = get_material_for_viewer(request.user, material_id)
     if not (material.is_image or material.is_pdf or material.is_video_file):
         raise Http404
-    return _file_response(material, "file", as_attachment=False)
+    return _file_response(material, "file", as_attachment=False, request=request)
 
 
 @login_required

@@ -76,3 +76,38 @@ def test_find_a_flyer_by_search_and_download_it(
     assert materials.download_count == 1
     assert Download.objects.get().user.username == "100002"
     assert csp_errors(console_messages) == []
+
+
+def test_staff_watch_an_upload_finish_processing(
+    page, live_server, staff, password, console_messages
+):
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from backoffice.accounts.roles import sync_roles
+    from backoffice.accounts.tests.factories import current_code
+    from backoffice.library.models import FileStatus
+    from tests.e2e.helpers import enter_code
+
+    sync_roles()
+    staff.groups.add(Group.objects.get(name="content"))
+    material = MaterialFactory(
+        title="Spring brochure", file_status=FileStatus.PROCESSING
+    )
+    sign_in(page, staff.username, password)
+    enter_code(page, current_code(TOTPDevice.objects.get(user=staff)))
+    expect(page).to_have_url(f"{live_server.url}/")
+
+    page.goto(f"/admin/library/material/{material.pk}/change/")
+    status = page.locator(".material-file-status")
+    expect(status).to_have_attribute("data-status", "processing")
+    expect(status).to_contain_text("Processing")
+
+    # The worker finishes: the page shows it without a reload.
+    Material.objects.filter(pk=material.pk).update(
+        file_status=FileStatus.FAILED,
+        processing_error="This PDF is incomplete or damaged.",
+    )
+    expect(status).to_have_attribute("data-status", "failed", timeout=15_000)
+    expect(status).to_contain_text("This PDF is incomplete or damaged.")
+    assert csp_errors(console_messages) == []

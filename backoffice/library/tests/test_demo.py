@@ -11,7 +11,13 @@ import pytest
 from PIL import Image
 
 from backoffice.library import demo
-from backoffice.library.models import FileType, Kind, Material, ThumbnailStatus
+from backoffice.library.models import (
+    FileStatus,
+    FileType,
+    Kind,
+    Material,
+    ThumbnailStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +40,8 @@ def test_seed_makes_a_dozen_real_materials_of_each_kind():
             Image.open(io.BytesIO(data)).verify()
         assert material.file_size == len(data)
     assert not Material.objects.exclude(thumbnail_status=ThumbnailStatus.READY).exists()
+    # Demo files are made here, already checked: nothing waits for a worker.
+    assert not Material.objects.exclude(file_status=FileStatus.READY).exists()
     videos = Material.objects.filter(kind=Kind.VIDEO)
     assert all(video.video_url for video in videos)
     notes = set(Material.objects.values_list("compliance_note", flat=True))

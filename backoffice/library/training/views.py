@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from backoffice.lib.http import ranged_file_response
 from backoffice.library.training import actions
 from backoffice.library.training.access import (
     get_course_for_viewer,
@@ -47,7 +49,9 @@ INLINE_MEDIA_CSP = (
 INLINE_PDF_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 
-def _safe(response: HttpResponse, *, policy: str = ATTACHMENT_CSP) -> HttpResponse:
+def _safe(
+    response: HttpResponseBase, *, policy: str = ATTACHMENT_CSP
+) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=0, no-store"
     response["Content-Security-Policy"] = policy
@@ -56,20 +60,36 @@ def _safe(response: HttpResponse, *, policy: str = ATTACHMENT_CSP) -> HttpRespon
 
 
 def _stored_file_response(
-    stored, *, content_type: str, filename: str, as_attachment: bool, is_pdf: bool
-) -> HttpResponse:
+    request: HttpRequest,
+    stored,
+    *,
+    content_type: str,
+    filename: str,
+    as_attachment: bool,
+    is_pdf: bool,
+) -> HttpResponseBase:
+    """The stored file with our safety headers; inline ones honour byte ranges."""
     if not stored:
         raise Http404
     try:
         handle = stored.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=as_attachment,
-        filename=filename,
-        content_type=content_type,
-    )
+    if as_attachment:
+        response: HttpResponseBase = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=filename,
+            content_type=content_type,
+        )
+    else:
+        response = ranged_file_response(
+            request,
+            handle,
+            size=stored.size,
+            content_type=content_type,
+            filename=filename,
+        )
     if as_attachment:
         policy = ATTACHMENT_CSP
     else:
@@ -204,9 +224,10 @@ def quiz(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpRespon
 @require_safe
 def lesson_file(
     request: HttpRequest, course_slug: str, lesson_slug: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     lesson = get_lesson_for_viewer(request.user, course_slug, lesson_slug)
     return _stored_file_response(
+        request,
         lesson.file,
         content_type=lesson.content_type,
         filename=lesson.download_name(),
@@ -328,11 +349,12 @@ def webinar_ics(request: HttpRequest, webinar_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def recording(request: HttpRequest, webinar_id: int) -> HttpResponse:
+def recording(request: HttpRequest, webinar_id: int) -> HttpResponseBase:
     webinar = get_webinar_for_viewer(request.user, webinar_id)
     if not webinar.is_over():
         raise Http404
     return _stored_file_response(
+        request,
         webinar.recording_file,
         content_type=webinar.recording_content_type,
         filename=f"webinar-{webinar.pk}.{webinar.recording_file_type or 'bin'}",
