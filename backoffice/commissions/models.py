@@ -424,8 +424,13 @@ class Payout(models.Model):
     batch = models.ForeignKey(
         PayoutBatch, on_delete=models.PROTECT, related_name="payouts"
     )
+    # Unique, so a result is paid at most once. No database foreign key: its
+    # check would run for every result row a recalculation deletes (a million
+    # deferred checks at commit). Results with payouts belong to approved
+    # cycles, which are never recalculated, and store.delete_results refuses
+    # a cycle that has a payout batch.
     result = models.OneToOneField(
-        Result, on_delete=models.PROTECT, related_name="payout"
+        Result, on_delete=models.PROTECT, related_name="payout", db_constraint=False
     )
     distributor = models.ForeignKey(
         "network.Distributor", on_delete=models.PROTECT, related_name="payouts"

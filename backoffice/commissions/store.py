@@ -17,7 +17,7 @@ import numpy as np
 from django.db import connection
 
 from backoffice.commissions import engine
-from backoffice.commissions.models import Line, Result
+from backoffice.commissions.models import Line, PayoutBatch, Result
 
 # Result columns filled from engine arrays: (column, array name, is money).
 RESULT_COLUMNS = [
@@ -76,6 +76,10 @@ def _sqlite_cache():
 
 def delete_results(cycle_ids: list[int]) -> None:
     """Remove the rows of earlier calculations, without loading them."""
+    if PayoutBatch.objects.filter(cycle_id__in=cycle_ids).exists():
+        # Paid results are the ledger's evidence; the database no longer
+        # checks this (see Payout.result).
+        raise ValueError("A cycle with a payout batch keeps its results.")
     with _sqlite_cache():
         Line.objects.filter(cycle__in=cycle_ids)._raw_delete(Line.objects.db)
         Result.objects.filter(cycle__in=cycle_ids)._raw_delete(Result.objects.db)

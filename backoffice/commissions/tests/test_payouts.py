@@ -13,7 +13,7 @@ import time_machine
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from backoffice.commissions import actions, payouts
+from backoffice.commissions import actions, payouts, store
 from backoffice.commissions.actions import CommissionError
 from backoffice.commissions.models import (
     BatchStatus,
@@ -334,6 +334,23 @@ def test_nothing_is_paid_twice(team, staff, clock):
             amount=D("50.00"),
         )
     assert Payout.objects.filter(result=result).get().batch == first
+
+
+def test_the_results_of_a_paid_cycle_are_never_deleted(team, staff, clock):
+    alice = team["alice"]
+    give_bank(alice)
+    approve(900, {alice: "50.00"}, by=staff)
+    batch = payouts.create_payout_batch(number=900, user=staff)
+    cycle = batch.cycle
+    # Approval already refuses a recalculation; the store refuses on its own too.
+    with pytest.raises(CommissionError, match="is approved and cannot be recalculated"):
+        actions.calculate_cycle(number=900)
+    results = Result.objects.filter(cycle=cycle).count()
+    with pytest.raises(ValueError, match="payout batch keeps its results"):
+        store.delete_results([cycle.pk])
+    assert results > 0
+    assert Result.objects.filter(cycle=cycle).count() == results
+    assert Payout.objects.get().result.cycle == cycle
 
 
 # --- exporting and paying ---------------------------------------------------------
