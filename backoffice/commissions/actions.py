@@ -84,20 +84,6 @@ def _lock() -> None:
         raise CommissionError(_("Another commission run is in progress.")) from error
 
 
-def _relax_commit_flush() -> None:
-    """On PostgreSQL, commit a run without waiting for its WAL to reach the disk.
-
-    A run writes about a gigabyte of WAL; waiting for the flush at commit took
-    5-6 s of a 40 s run. A crash in the fraction of a second before the WAL
-    writer catches up loses the run as a whole, exactly like a killed run: the
-    previous results stand and the run is simply started again. Nothing else
-    shares the transaction.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 def _snapshot(loaded, result: engine.CycleResult) -> bytes:
     pairs = np.stack([loaded.data.network.distributor_id, result.total])
     # Level 1: a tenth of the default's time for a few percent more bytes.
@@ -161,7 +147,6 @@ def _run(number: int, *, user, estimate: bool, body) -> Cycle:
     try:
         with transaction.atomic():
             _lock()
-            _relax_commit_flush()
             CycleRun.objects.filter(status=RunStatus.RUNNING, pk__lt=run.pk).update(
                 status=RunStatus.FAILED, error="interrupted"
             )
