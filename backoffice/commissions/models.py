@@ -276,7 +276,13 @@ class Line(models.Model):
         ordering = ["cycle", "distributor", "id"]
         indexes = [
             models.Index(fields=["distributor", "cycle"], name="commissions_line_dist"),
-            models.Index(fields=["source_order"], name="commissions_line_order"),
+            # Refunds reverse the GEN5 paid on an order (load._reversals);
+            # retail lines are found through their seller.
+            models.Index(
+                fields=["source_order"],
+                condition=Q(bonus="gen5"),
+                name="commissions_line_gen5_order",
+            ),
         ]
 
     def __str__(self) -> str:
