@@ -57,9 +57,11 @@ def first_cycle(plan: Plan | None = None) -> int | None:
     from backoffice.shop.models import Order
 
     plan = plan or current_plan()
+    # The filter lets SQLite use the partial index on paid_on, as PostgreSQL does.
+    paid = Order.objects.filter(paid_on__isnull=False)
     days = [
         Distributor.objects.aggregate(day=Min("join_date"))["day"],
-        Order.objects.aggregate(day=Min("paid_on"))["day"],
+        paid.aggregate(day=Min("paid_on"))["day"],
     ]
     days = [day for day in days if day is not None]
     return plan.versions[0].cycle_of(min(days)) if days else None
