@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
 
-from backoffice.library.training.models import LessonProgress
+from backoffice.library.training.models import LessonProgress, Webinar
 from backoffice.library.training.tests.factories import make_course
 from backoffice.network.tests.conftest import root, team  # noqa: F401
 from tests.e2e.helpers import csp_errors, sign_in, submit
@@ -73,4 +75,32 @@ def test_complete_a_lesson_by_passing_its_quiz(
         ).count()
         == 2
     )
+    assert csp_errors(console_messages) == []
+
+
+def test_webinar_times_show_in_the_readers_time_zone(
+    new_page,
+    live_server,
+    team,  # noqa: F811
+    password,
+    console_messages,
+):
+    starts = datetime(2030, 1, 15, 18, 0, tzinfo=UTC)
+    webinar = Webinar.objects.create(
+        title="Winter kickoff",
+        presenter="Ana",
+        starts_at=starts,
+        duration_minutes=60,
+        language="en",
+        join_url="https://meet.example.com/kickoff",
+    )
+    assert webinar.ends_at == starts + timedelta(minutes=60)
+    page = new_page(timezone_id="America/New_York", locale="en-US")
+    sign_in(page, "100002", password)
+    page.goto(f"/training/webinars/{webinar.pk}/")
+    when = page.locator("#webinar-start time")
+    # 18:00 UTC is 1 p.m. in New York; the server's own text (the company's
+    # zone, Los Angeles) stays as the tooltip.
+    expect(when).to_have_text("January 15, 2030 at 1:00 PM EST")
+    expect(when).to_have_attribute("title", "Jan. 15, 2030, 10 a.m. PST")
     assert csp_errors(console_messages) == []
