@@ -75,6 +75,9 @@ def test_a_ticket_conversation(
         "link", name="Support inbox", exact=True
     ).click()
     staff.get_by_role("link", name=ticket.code, exact=True).click()
+    # Wait for the ticket page's load event: its scripts have run by then, so
+    # the canned-reply picker is listening before it is used.
+    staff.wait_for_url(f"**/{ticket.code}/", wait_until="load")
     expect(staff.locator(".thread")).to_contain_text("One jar was broken.")
     # A canned reply fills the box (static JS), then staff adjust and send it.
     staff.get_by_label("Canned reply").select_option(label="Need order number")
