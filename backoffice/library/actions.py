@@ -31,7 +31,14 @@ logger = logging.getLogger(__name__)
 
 # Page loads closer together than this are one visit ("new since my last visit").
 VISIT_GAP = timedelta(minutes=30)
-THUMBNAIL_SOURCES = (FileType.PDF, FileType.PNG, FileType.JPEG)
+THUMBNAIL_SOURCES = (
+    FileType.PDF,
+    FileType.PNG,
+    FileType.JPEG,
+    FileType.MP4,
+    FileType.MOV,
+    FileType.WEBM,
+)
 
 
 def attach_file(*, material: Material, checked: CheckedFile) -> Material:
@@ -181,10 +188,9 @@ def generate_thumbnail(*, material_id: int) -> str:
         return material.thumbnail_status
     try:
         with material.file.open("rb") as source:
-            data = source.read()
-        image = make_thumbnail(
-            data, material.file_type, side=settings.LIBRARY_THUMBNAIL_SIDE
-        )
+            image = make_thumbnail(
+                source, material.file_type, side=settings.LIBRARY_THUMBNAIL_SIDE
+            )
     except Exception:
         # Any decoder error (a damaged PDF, an unreadable image) is a failed
         # thumbnail for staff to see, not a crashed worker.

@@ -1,8 +1,8 @@
 """Demo library: categories and a dozen materials of each kind, as real small files.
 
-PDFs are drawn with fpdf2 and images with Pillow; videos are links (a valid
-video file would make seeding slow). Thumbnails are made right here so the
-demo looks complete without a running worker. No health claims anywhere:
+PDFs are drawn with fpdf2, images with Pillow and videos are short H.264 clips
+encoded with PyAV. Thumbnails are made right here so the demo looks complete
+without a running worker. No health claims anywhere:
 product pieces carry the FDA disclaimer, business pieces the income one.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -32,6 +33,7 @@ from backoffice.library.models import (
     library_storage,
 )
 from backoffice.library.thumbnails import make_thumbnail
+from backoffice.library.video import encode_mp4
 from backoffice.shop.models import Product
 
 FDA_DISCLAIMER = (
@@ -121,16 +123,45 @@ def _image(title: str, colour: str, *, size: tuple[int, int], fmt: str) -> bytes
     return out.getvalue()
 
 
-def _stored(name: str, data: bytes, *, render=None) -> str:
+def _video(title: str, colour: str, *, seconds: int = 4, fps: int = 12) -> bytes:
+    """A short title-card clip: the title on a band, a cup sliding across."""
+    width, height = 480, 270
+    frames = []
+    for number in range(seconds * fps):
+        image = Image.new("RGB", (width, height), colour)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((30, 70, width - 30, 130), fill="white")
+        draw.text((45, 92), title[:60], fill=colour)
+        draw.text((30, height - 30), "Gano Excel USA", fill="#f2e6d0")
+        x = 30 + (width - 120) * number // (seconds * fps - 1)
+        draw.rounded_rectangle((x, 170, x + 60, 230), radius=12, fill="#f2e6d0")
+        draw.rectangle(
+            (30, 250, 30 + (width - 60) * number // (seconds * fps), 254), fill="white"
+        )
+        frames.append(image)
+    return encode_mp4(frames, size=(width, height), fps=fps)
+
+
+def demo_clip(name: str, title: str, colour: str = COLOURS[0]) -> str:
+    """The stored name of a demo clip with ``title`` on it (encoded once)."""
+    return _stored(name, render=partial(_video, title, colour))
+
+
+def _thumbnail(name: str, file_type: str, *, side: int) -> bytes:
+    with library_storage().open(name, "rb") as handle:
+        return make_thumbnail(handle, file_type, side=side)
+
+
+def _stored(name: str, *, render) -> str:
     """Store a demo file under a fixed name, reusing it when already there.
 
     Demo files depend only on their name, so reseeding (and the tests that seed)
-    reuse them instead of piling up copies and redrawing every thumbnail.
+    reuse them instead of piling up copies and redrawing every thumbnail or
+    encoding every clip again.
     """
     storage = library_storage()
     if not storage.exists(name):
-        saved = storage.save(name, ContentFile(render() if render else data))
-        return saved
+        return storage.save(name, ContentFile(render()))
     return name
 
 
@@ -203,11 +234,8 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
             )
             colour = COLOURS[index % len(COLOURS)]
             if kind == Kind.VIDEO:
-                material.video_url = (
-                    f"https://www.youtube.com/watch?v=gano-demo-{index:02d}"
-                )
-                data = _image(title, colour, size=(480, 270), fmt="JPEG")
-                file_type = FileType.JPEG
+                file_type = FileType.MP4
+                render = partial(_video, title, colour)
             else:
                 if kind == Kind.SOCIAL:
                     data = _image(title, colour, size=(540, 540), fmt="PNG")
@@ -219,17 +247,16 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
                     pages = 3 if kind == Kind.PRESENTATION else 1
                     data = _pdf(title, description, note, pages=pages)
                     file_type = FileType.PDF
-                material.file_type = file_type
-                material.file_size = len(data)
-                material.file.name = _stored(
-                    f"demo/{kind}-{index:02d}.{EXTENSIONS[file_type]}", data
-                )
+                render = partial(bytes, data)
+            stem = f"demo/{kind}-{index:02d}"
+            material.file_type = file_type
+            material.file.name = _stored(
+                f"{stem}.{EXTENSIONS[file_type]}", render=render
+            )
+            material.file_size = library_storage().size(material.file.name)
             material.thumbnail.name = _stored(
-                f"demo/{kind}-{index:02d}-thumbnail.jpg",
-                data,
-                render=lambda data=data, file_type=file_type: make_thumbnail(
-                    data, file_type, side=side
-                ),
+                f"{stem}-thumbnail.jpg",
+                render=partial(_thumbnail, material.file.name, file_type, side=side),
             )
             material.thumbnail_status = ThumbnailStatus.READY
             # Made here from known-good bytes: ready at once, no background check.

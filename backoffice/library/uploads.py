@@ -16,20 +16,22 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from backoffice.library import video
 from backoffice.library.models import EXTENSIONS, FileType
 
 # Decompression bombs: refuse images with more pixels than this.
 MAX_PIXELS = 40_000_000
 ISO_BRANDS_MOV = {b"qt  "}
+VIDEO_TYPES = (FileType.MP4, FileType.MOV, FileType.WEBM)
 
 
 @dataclass(frozen=True)
 class CheckedFile:
-    content: ContentFile
+    content: File
     file_type: FileType
     size: int
 
@@ -116,7 +118,8 @@ def full_check(handle, file_type: FileType) -> bytes | None:
     """The thorough check of a stored file: what to store instead, or None to keep it.
 
     PDFs must open, images are decoded and re-encoded (the new bytes are
-    returned), videos must still carry their signature. Raises ValidationError
+    returned), videos must open in a browser-playable codec with a first frame
+    that decodes (``video.probe``). Raises ValidationError
     with the reason when the file is refused.
     """
     handle.seek(0)
@@ -128,20 +131,29 @@ def full_check(handle, file_type: FileType) -> bytes | None:
         return None
     if sniff(handle.read(64)) != file_type:
         raise ValidationError(_("This video file is damaged or isn't what it says."))
+    video.probe(handle, file_type)
     return None
 
 
 def check_upload(upload, *, name_hint: str = "material") -> CheckedFile:
     """Validate an uploaded file by content and size at once; returns what to store."""
     file_type = quick_check(upload)
+    name = f"{name_hint}.{EXTENSIONS[file_type]}"
     upload.seek(0)
+    if file_type in VIDEO_TYPES:
+        # Checked where it lies (uploads this size are on disk) and stored as
+        # it came: only the container's headers and first frames are read.
+        video.probe(upload, file_type)
+        upload.seek(0)
+        return CheckedFile(
+            content=File(upload, name=name), file_type=file_type, size=upload.size
+        )
     if file_type in (FileType.PNG, FileType.JPEG):
         data = _reencode(upload.read(), file_type)
     else:
         data = upload.read()
-        if file_type == FileType.PDF and not _opens_as_pdf(data):
+        if not _opens_as_pdf(data):
             raise ValidationError(_("This PDF is incomplete or damaged."))
-    name = f"{name_hint}.{EXTENSIONS[file_type]}"
     return CheckedFile(
         content=ContentFile(data, name=name), file_type=file_type, size=len(data)
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from backoffice.library.models import Download, Material
-from backoffice.library.tests.factories import MaterialFactory, pdf_bytes
+from backoffice.library.models import Download, FileType, Material
+from backoffice.library.tests.factories import MaterialFactory, pdf_bytes, video_bytes
 from backoffice.network.tests.conftest import root, team  # noqa: F401
 from tests.e2e.helpers import csp_errors, sign_in
 
@@ -110,4 +111,35 @@ def test_staff_watch_an_upload_finish_processing(
     )
     expect(status).to_have_attribute("data-status", "failed", timeout=15_000)
     expect(status).to_contain_text("This PDF is incomplete or damaged.")
+    assert csp_errors(console_messages) == []
+
+
+def test_a_video_plays_in_the_page_from_its_access_checked_view(
+    page,
+    live_server,
+    team,
+    password,
+    console_messages,  # noqa: F811
+):
+    clip = MaterialFactory(
+        title="Morning coffee ritual",
+        kind="video",
+        file=ContentFile(video_bytes(frames=36), name="clip.mp4"),
+        file_type=FileType.MP4,
+    )
+    sign_in(page, "100002", password)
+    page.goto(f"{live_server.url}/library/{clip.pk}/")
+    player = page.locator("video.material-video")
+    expect(player).to_be_visible()
+    # The browser reads the clip's header through the range-serving view
+    # and plays it: its length is the encoded 3 seconds and time moves on.
+    page.wait_for_function(
+        "() => document.querySelector('video.material-video').readyState >= 1"
+    )
+    duration = player.evaluate("video => video.duration")
+    assert 2.5 < duration < 3.5
+    player.evaluate("video => { video.muted = true; return video.play(); }")
+    page.wait_for_function(
+        "() => document.querySelector('video.material-video').currentTime > 0.3"
+    )
     assert csp_errors(console_messages) == []

@@ -31,6 +31,37 @@ def image_bytes(
     return out.getvalue()
 
 
+def video_bytes(
+    *,
+    codec: str = "libx264",
+    container: str = "mp4",
+    frames: int = 24,
+    size: tuple[int, int] = (64, 48),
+    colour: tuple[int, int, int] = (200, 40, 20),
+) -> bytes:
+    """A real little clip of one colour (2 s at 12 fps), in the codec given."""
+    import os
+    import tempfile
+
+    import av
+
+    handle, path = tempfile.mkstemp(suffix=f".{container}")
+    os.close(handle)
+    try:
+        with av.open(path, mode="w", format=container) as output:
+            stream = output.add_stream(codec, rate=12)
+            stream.width, stream.height = size
+            stream.pix_fmt = "yuv420p"
+            for _ in range(frames):
+                image = Image.new("RGB", size, colour)
+                output.mux(stream.encode(av.VideoFrame.from_image(image)))
+            output.mux(stream.encode(None))
+        with open(path, "rb") as result:
+            return result.read()
+    finally:
+        os.unlink(path)
+
+
 class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category

@@ -19,6 +19,7 @@ from backoffice.library.tests.factories import (
     MaterialFactory,
     image_bytes,
     pdf_bytes,
+    video_bytes,
 )
 
 ADD = "/admin/library/material/add/"
@@ -154,18 +155,60 @@ def test_processing_material_is_hidden_then_shown(
     assert "Fresh upload" in client.get("/library/").content.decode()
 
 
-def test_a_video_is_checked_by_signature_and_has_no_thumbnail(
-    staff_client, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    ("name", "codec", "container", "file_type"),
+    [
+        ("clip.mp4", "libx264", "mp4", FileType.MP4),
+        ("clip.webm", "libvpx-vp9", "webm", FileType.WEBM),
+        ("clip.mov", "libx264", "mov", FileType.MOV),
+    ],
+)
+def test_a_video_is_decoded_kept_as_it_came_and_gets_a_poster(
+    staff_client, django_capture_on_commit_callbacks, name, codec, container, file_type
 ):
+    clip = video_bytes(codec=codec, container=container, colour=(20, 60, 200))
     material, callbacks = admin_upload(
-        staff_client, "clip.mp4", MP4_HEAD, django_capture_on_commit_callbacks
+        staff_client, name, clip, django_capture_on_commit_callbacks
     )
-    assert material.thumbnail_status == ThumbnailStatus.NONE
+    assert material.file_status == FileStatus.PROCESSING
+    assert material.thumbnail_status == ThumbnailStatus.PENDING
     callbacks[0]()
     material.refresh_from_db()
     assert material.file_status == FileStatus.READY
-    assert material.file_type == FileType.MP4
-    assert stored_bytes(material) == MP4_HEAD
+    assert material.file_type == file_type
+    assert stored_bytes(material) == clip
+    # The poster is the clip's own picture: blue, as encoded.
+    assert material.thumbnail_status == ThumbnailStatus.READY
+    with material.thumbnail.open("rb") as stored:
+        red, green, blue = Image.open(stored).convert("RGB").getpixel((5, 5))
+    assert blue > 150
+    assert red < 80
+    assert green < 100
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        # The signature of an MP4 and nothing behind it.
+        (MP4_HEAD, "damaged or isn't what it says"),
+        # A real clip cut short: the header is there, the frames are not.
+        (video_bytes()[:600], "damaged or isn't what it says"),
+        # MPEG-4 Part 2: a real video no browser plays.
+        (video_bytes(codec="mpeg4"), "Browsers can't play this video's format (mpeg4)"),
+    ],
+)
+def test_a_video_that_doesnt_decode_or_play_fails_with_its_reason(
+    staff_client, django_capture_on_commit_callbacks, data, reason
+):
+    material, callbacks = admin_upload(
+        staff_client, "clip.mp4", data, django_capture_on_commit_callbacks
+    )
+    callbacks[0]()
+    material.refresh_from_db()
+    assert material.file_status == FileStatus.FAILED
+    assert reason in material.processing_error
+    assert material.thumbnail_status == ThumbnailStatus.NONE
+    assert not Material.objects.visible().filter(pk=material.pk).exists()
 
 
 # --- refused in the background ------------------------------------------------------

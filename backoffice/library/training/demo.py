@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from backoffice.library.demo import demo_clip
+from backoffice.library.models import FileType
 from backoffice.library.training.models import (
     Choice,
     Course,
@@ -64,7 +66,7 @@ COURSES = [
             (
                 "tasting-at-home",
                 "Hosting a tasting at home",
-                LessonKind.VIDEO_LINK,
+                LessonKind.VIDEO_UPLOAD,
                 "Watch how a distributor runs a relaxed coffee tasting for friends: "
                 "three flavours, small cups, and a simple order form.",
                 [],
@@ -200,6 +202,10 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
                 ),
                 duration_minutes=local.choice([4, 6, 8, 10]),
             )
+            if kind == LessonKind.VIDEO_UPLOAD:
+                lesson.file.name = demo_clip(f"demo/lesson-{slug}.mp4", title)
+                lesson.file_type = FileType.MP4
+                lesson.save(update_fields=["file", "file_type"])
             lesson_count += 1
             if not questions:
                 continue
@@ -231,7 +237,10 @@ def seed(*, rng: random.Random, distributors: int, months: int) -> dict[str, int
         duration_minutes=60,
         language=Language.ENGLISH,
         join_url="https://meet.ganoexcel.us/j/autoship",
-        recording_url="https://www.youtube.com/watch?v=gano-webinar-autoship",
+        recording_file=demo_clip(
+            "demo/webinar-autoship.mp4", "Autoship and staying active"
+        ),
+        recording_file_type=FileType.MP4,
     )
     upcoming = Webinar.objects.create(
         title="Hosting your first coffee tasting",

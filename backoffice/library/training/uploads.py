@@ -7,9 +7,8 @@ from django.utils.translation import gettext as _
 
 from backoffice.library.models import FileType
 from backoffice.library.training.models import LessonKind
-from backoffice.library.uploads import CheckedFile, check_upload, sniff
+from backoffice.library.uploads import VIDEO_TYPES, CheckedFile, check_upload, sniff
 
-VIDEO_TYPES = (FileType.MP4, FileType.WEBM, FileType.MOV)
 ALLOWED = {
     LessonKind.VIDEO_UPLOAD: VIDEO_TYPES,
     LessonKind.DOCUMENT: (FileType.PDF,),

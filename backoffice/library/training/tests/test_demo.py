@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import random
 
+from backoffice.library import video
 from backoffice.library.training import demo
 from backoffice.library.training.models import (
     Course,
+    Lesson,
+    LessonKind,
     LessonProgress,
     PathCourse,
     Quiz,
@@ -26,7 +29,13 @@ def test_seed_makes_courses_path_webinars_and_progress(members):
         "business-basics",
         "product-knowledge",
     ]
-    assert Webinar.objects.past().get().recording_url.startswith("https://")
+    # The recording and the uploaded lesson are real clips that decode.
+    past = Webinar.objects.past().get()
+    with past.recording_file.open("rb") as stored:
+        assert video.probe(stored, past.recording_file_type).codec == "h264"
+    lesson = Lesson.objects.get(kind=LessonKind.VIDEO_UPLOAD)
+    with lesson.file.open("rb") as stored:
+        assert video.probe(stored, lesson.file_type).seconds > 3
     assert Webinar.objects.upcoming().count() == 1
     # The first distributor has finished everything.
     assert (

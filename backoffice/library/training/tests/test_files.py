@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from backoffice.library.tests.factories import pdf_bytes
+from backoffice.library.tests.factories import pdf_bytes, video_bytes
 from backoffice.library.training.forms import LessonAdminForm
 from backoffice.library.training.models import Lesson, LessonKind
 
@@ -88,15 +88,20 @@ def form_for(course, kind, name, data):
     ("kind", "name", "data"),
     [
         (LessonKind.DOCUMENT, "guide.pdf", pdf_bytes("ok")),
-        (LessonKind.VIDEO_UPLOAD, "clip.mp4", MP4_HEAD),
-        (LessonKind.VIDEO_UPLOAD, "clip.webm", WEBM_HEAD),
+        (LessonKind.VIDEO_UPLOAD, "clip.mp4", video_bytes()),
+        (
+            LessonKind.VIDEO_UPLOAD,
+            "clip.webm",
+            video_bytes(codec="libvpx-vp9", container="webm"),
+        ),
     ],
 )
 def test_accepted_uploads(course, kind, name, data):
     form = form_for(course, kind, name, data)
     assert form.is_valid(), form.errors
     lesson = form.save()
-    assert lesson.file.read(4) == data[:4]
+    with lesson.file.open("rb") as stored:
+        assert stored.read() == data
     assert lesson.file.name.startswith("training/")
 
 
@@ -107,6 +112,11 @@ def test_accepted_uploads(course, kind, name, data):
         (LessonKind.DOCUMENT, "logo.pdf", b'<svg xmlns="http://www.w3.org/2000/svg"/>'),
         (LessonKind.DOCUMENT, "clip.pdf", MP4_HEAD),  # a video is not a document
         (LessonKind.VIDEO_UPLOAD, "guide.mp4", pdf_bytes("x")),
+        # The right signature, but nothing that decodes behind it.
+        (LessonKind.VIDEO_UPLOAD, "clip.mp4", MP4_HEAD),
+        (LessonKind.VIDEO_UPLOAD, "clip.webm", WEBM_HEAD),
+        (LessonKind.VIDEO_UPLOAD, "cut.mp4", video_bytes()[:600]),
+        (LessonKind.VIDEO_UPLOAD, "old.mp4", video_bytes(codec="mpeg4")),
         (LessonKind.DOCUMENT, "broken.pdf", b"%PDF-1.7\nnot really"),
     ],
 )
