@@ -20,6 +20,15 @@ def _immediate_tasks(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test starts with an empty cache (Redis in the PostgreSQL run keeps
+    # keys between tests and runs; primary keys repeat across test databases).
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

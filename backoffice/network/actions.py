@@ -371,6 +371,7 @@ def terminate_distributor(
     if not reason.strip():
         raise NetworkError(_("Say why the distributor is terminated."), field="reason")
     with transaction.atomic():
+        tree.changed()
         member.refresh_from_db()
         if member.terminated_on is not None:
             raise NetworkError(_("That distributor is already terminated."))

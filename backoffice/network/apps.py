@@ -5,3 +5,6 @@ class NetworkConfig(AppConfig):
     name = "backoffice.network"
     label = "network"
     verbose_name = "Network"
+
+    def ready(self) -> None:
+        from backoffice.network import checks  # noqa: F401 - registers the checks

@@ -8,11 +8,12 @@ Every subtree question is a ``lo``/``hi`` range (labels.py), never a Python walk
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -32,10 +33,15 @@ from django.utils import timezone
 
 from backoffice.commissions.actions import current_plan
 from backoffice.commissions.models import Cycle, CycleStatus, Result
+from backoffice.network import tree
 from backoffice.network.models import Distributor, DistributorQuerySet, Side
 from backoffice.shop.models import AutoshipStatus
 
 NEW_MEMBER_DAYS = 7
+# How long the team page's action feed is reused (tree changes drop it at once).
+FEED_CACHE_SECONDS = 60
+# The dashboard's team counts change only with the tree (or the day).
+SUMMARY_CACHE_SECONDS = 60 * 60
 # A holding-tank wait past this many days needs attention (the deadline is
 # settings.HOLDING_TANK_DAYS, 7 by default).
 HOLDING_ATTENTION_DAYS = 5
@@ -89,19 +95,24 @@ def boolean(condition: Q) -> ExpressionWrapper:
 # range on each row; a smaller one by its lo/hi range, sorted after. The database
 # cannot tell the two apart (a range's share of the table is not in its stats).
 LARGE_TEAM = 20_000
+LARGE_TEAM_CACHE_SECONDS = 10 * 60
 
 
-def team_q(viewer: Distributor, *, by_range: bool = True) -> Q:
+def team_q(
+    viewer: Distributor, *, by_range: bool = True, held: list[int] | None = None
+) -> Q:
     """The viewer's team: strictly below them, plus their own holding tank.
 
-    The few held members are named by primary key, so the downline stays a plain
-    range at any size. ``by_range=False`` tests the range without its index.
+    The few held members are named by primary key (``held``, when the caller
+    has read them), so the downline stays a plain range at any size.
+    ``by_range=False`` tests the range without its index.
     """
-    held = list(
-        Distributor.objects.filter(lo__isnull=True, enroller=viewer).values_list(
-            "pk", flat=True
+    if held is None:
+        held = list(
+            Distributor.objects.filter(lo__isnull=True, enroller=viewer).values_list(
+                "pk", flat=True
+            )
         )
-    )
     if viewer.lo is None:
         return Q(pk__in=held)
     if by_range:
@@ -116,16 +127,31 @@ def team_q(viewer: Distributor, *, by_range: bool = True) -> Q:
     return downline | Q(pk__in=held) if held else downline
 
 
+def large_team_key(viewer: Distributor) -> str:
+    return f"team-large:{viewer.pk}:{LARGE_TEAM}"
+
+
 def is_large_team(viewer: Distributor) -> bool:
-    """At least LARGE_TEAM below the viewer (counting stops there: cheap)."""
+    """At least LARGE_TEAM below the viewer (counting stops there).
+
+    Only the list's plan depends on it, never what it shows, so the answer is
+    kept for a while: counting to 20,000 is the dearest read of the page.
+    """
     if viewer.lo is None:
         return False
-    below = Distributor.objects.downline_of(viewer).order_by()[:LARGE_TEAM]
-    return below.count() >= LARGE_TEAM
+    key = large_team_key(viewer)
+    large = cache.get(key)
+    if large is None:
+        below = Distributor.objects.downline_of(viewer).order_by()[:LARGE_TEAM]
+        large = below.count() >= LARGE_TEAM
+        cache.set(key, large, LARGE_TEAM_CACHE_SECONDS)
+    return large
 
 
-def team_of(viewer: Distributor, *, by_range: bool = True) -> DistributorQuerySet:
-    return Distributor.objects.filter(team_q(viewer, by_range=by_range))
+def team_of(
+    viewer: Distributor, *, by_range: bool = True, held: list[int] | None = None
+) -> DistributorQuerySet:
+    return Distributor.objects.filter(team_q(viewer, by_range=by_range, held=held))
 
 
 def legs_of(viewer: Distributor) -> dict[str, tuple[int, int]]:
@@ -208,6 +234,11 @@ class TeamFilter:
     rank: str = ""  # paid-as rank in the latest closed cycle
     sort: str = "-joined"
 
+    @property
+    def narrows(self) -> bool:
+        """Whether anything but the order is chosen (the list is then not everyone)."""
+        return replace(self, sort=TeamFilter.sort) != TeamFilter()
+
 
 def team_list(
     viewer: Distributor, criteria: TeamFilter, cycles: TeamCycles | None = None
@@ -253,6 +284,22 @@ def team_list(
             else members.filter(results__cycle=closed.pk, results__rank=criteria.rank)
         )
     return members.order_by(*SORTS.get(criteria.sort, SORTS["-joined"]))
+
+
+def team_list_count(
+    viewer: Distributor, criteria: TeamFilter, members: DistributorQuerySet, cap: int
+) -> int:
+    """How many ``members`` (the list of ``criteria``) holds, counted to cap + 1.
+
+    Unfiltered, the list is the whole team: a large one is past any cap the
+    page uses, and a smaller one is one index range to count (the list itself
+    may walk the join dates instead).
+    """
+    if not criteria.narrows:
+        if cap < LARGE_TEAM and is_large_team(viewer):
+            return cap + 1
+        members = team_of(viewer)
+    return members.order_by().values("pk")[: cap + 1].count()
 
 
 # --- commission figures of team members -----------------------------------------
@@ -415,8 +462,23 @@ class TeamSummary:
 
 
 def team_summary(viewer: Distributor, today: date | None = None) -> TeamSummary:
-    """Counts for the dashboard card, in one aggregate query."""
+    """Counts for the dashboard card, kept until the tree changes or the day does.
+
+    They depend on nothing else (placements, holding tank, join dates), so the
+    cached figures are exact; a leader with a million below is not counted
+    again on every visit.
+    """
     today = today or timezone.localdate()
+    key = f"team-summary:{viewer.pk}:{tree.generation()}:{today.isoformat()}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = _count_team(viewer, today)
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
+
+
+def _count_team(viewer: Distributor, today: date) -> TeamSummary:
+    """The dashboard card's counts, in one aggregate query."""
     legs = legs_of(viewer)
     counts = {
         "size": Count("pk"),
@@ -429,9 +491,62 @@ def team_summary(viewer: Distributor, today: date | None = None) -> TeamSummary:
     return TeamSummary(**{"left": 0, "right": 0, **team_of(viewer).aggregate(**counts)})
 
 
+@dataclass(frozen=True)
+class FeedMember:
+    """What the feed shows of a member: read as plain columns, and cached, so
+    nothing private."""
+
+    distributor_id: int
+    name: str
+    join_date: date
+    place_by: datetime | None
+    active_until: date | None
+    terminated_on: date | None
+
+
+# The columns a FeedMember is made of (feed_members reads them), with the pk.
+FEED_COLUMNS = (
+    "pk",
+    "distributor_id",
+    "user__first_name",
+    "user__last_name",
+    "join_date",
+    "place_by",
+    "active_until",
+    "terminated_on",
+)
+
+
+def feed_members(members: DistributorQuerySet) -> list[tuple[int, FeedMember]]:
+    """(pk, FeedMember) for each of ``members``, in their order, without models."""
+    return [
+        (
+            pk,
+            FeedMember(
+                distributor_id=distributor_id,
+                name=f"{first_name} {last_name}".strip(),
+                join_date=join_date,
+                place_by=place_by,
+                active_until=active_until,
+                terminated_on=terminated_on,
+            ),
+        )
+        for (
+            pk,
+            distributor_id,
+            first_name,
+            last_name,
+            join_date,
+            place_by,
+            active_until,
+            terminated_on,
+        ) in members.values_list(*FEED_COLUMNS)
+    ]
+
+
 @dataclass
 class Attention:
-    member: Distributor
+    member: FeedMember
     # "holding" (waiting too long), "inactive_soon" (their 30-day PV runs out
     # within INACTIVE_SOON_DAYS), "autoship_failing" (its payment failed),
     # "close_to_rank" (this week's matched CV is near the next rank) or
@@ -445,8 +560,8 @@ class Attention:
 class ActionFeed:
     """What a leader should look at first. Only what can be computed today."""
 
-    waiting: list[Distributor]
-    new_members: list[Distributor]
+    waiting: list[FeedMember]
+    new_members: list[FeedMember]
     new_count: int
     attention: list[Attention] = field(default_factory=list)
 
@@ -501,8 +616,8 @@ def close_to_next_rank(
         .order_by("missing", "pk")
         .values_list("pk", matched)[:limit]
     )
-    members = Distributor.objects.select_related("user").in_bulk(
-        [pk for pk, _matched in found]
+    members = dict(
+        feed_members(Distributor.objects.filter(pk__in=[pk for pk, _ in found]))
     )
     feed = []
     for pk, matched_cv in found:
@@ -530,47 +645,83 @@ def action_feed(
 ) -> ActionFeed:
     today = today or timezone.localdate()
     cycles = cycles or team_cycles()
+    # The holding tank is small (members wait a week at most): read it whole,
+    # once, for both of its lists and for the team's own test.
+    held = feed_members(holding_tank_of(viewer))
+    waiting = [member for _pk, member in held]
+    holding_since = today - timedelta(days=HOLDING_ATTENTION_DAYS)
     # Recent joiners and recent terminations are few: their own indexes lead.
-    team = team_of(viewer, by_range=False).select_related("user")
-    waiting = list(holding_tank_of(viewer)[:limit])
-    new = team.filter(join_date__gte=new_since(today)).order_by(
-        "-join_date", "-distributor_id"
-    )
+    team = team_of(viewer, by_range=False, held=[pk for pk, _member in held])
+    staying = Q(terminated_on__isnull=True) | Q(terminated_on__gt=today)
+
+    def first(members: DistributorQuerySet, *order) -> list[FeedMember]:
+        return [
+            member for _pk, member in feed_members(members.order_by(*order)[:limit])
+        ]
+
+    new = team.filter(join_date__gte=new_since(today))
     attention = [
         Attention(member, "holding")
-        for member in holding_tank_of(viewer).filter(
-            join_date__lte=today - timedelta(days=HOLDING_ATTENTION_DAYS)
-        )[:limit]
-    ]
+        for member in waiting
+        if member.join_date <= holding_since
+    ][:limit]
     attention += [
         Attention(member, "inactive_soon")
-        for member in team.filter(
-            Q(terminated_on__isnull=True) | Q(terminated_on__gt=today),
-            active_until__gte=today,
-            active_until__lt=today + timedelta(days=INACTIVE_SOON_DAYS),
-        ).order_by("active_until", "distributor_id")[:limit]
+        for member in first(
+            team.filter(
+                staying,
+                active_until__gte=today,
+                active_until__lt=today + timedelta(days=INACTIVE_SOON_DAYS),
+            ),
+            "active_until",
+            "distributor_id",
+        )
     ]
     attention += [
         Attention(member, "autoship_failing")
-        for member in team.filter(
-            Q(terminated_on__isnull=True) | Q(terminated_on__gt=today),
-            autoship__status=AutoshipStatus.FAILING,
-        ).order_by("distributor_id")[:limit]
+        for member in first(
+            team.filter(staying, autoship__status=AutoshipStatus.FAILING),
+            "distributor_id",
+        )
     ]
     attention += close_to_next_rank(viewer, cycles, limit)
     attention += [
         Attention(member, "terminated")
-        for member in team.filter(
-            terminated_on__lte=today,
-            terminated_on__gt=today - timedelta(days=RECENTLY_TERMINATED_DAYS),
-        ).order_by("-terminated_on", "distributor_id")[:limit]
+        for member in first(
+            team.filter(
+                terminated_on__lte=today,
+                terminated_on__gt=today - timedelta(days=RECENTLY_TERMINATED_DAYS),
+            ),
+            "-terminated_on",
+            "distributor_id",
+        )
     ]
     return ActionFeed(
-        waiting=waiting,
-        new_members=list(new[:limit]),
+        waiting=waiting[:limit],
+        new_members=first(new, "-join_date", "-distributor_id"),
         new_count=new.count(),
         attention=attention,
     )
+
+
+def team_feed(
+    viewer: Distributor, cycles: TeamCycles, today: date | None = None
+) -> ActionFeed:
+    """The action feed as the team page shows it, computed at most once a minute.
+
+    Any change to the tree (an enrollment, a placement, a move, a termination)
+    makes a new key at once (``tree.generation``), so a new enrollee shows
+    straight away; what orders and autoship payments change shows within
+    FEED_CACHE_SECONDS.
+    """
+    today = today or timezone.localdate()
+    estimate = cycles.estimate.pk if cycles.estimate is not None else 0
+    key = f"team-feed:{viewer.pk}:{tree.generation()}:{today.isoformat()}:{estimate}"
+    feed = cache.get(key)
+    if feed is None:
+        feed = action_feed(viewer, today, cycles=cycles)
+        cache.set(key, feed, FEED_CACHE_SECONDS)
+    return feed
 
 
 def position_of(viewer: Distributor, member: Distributor) -> tuple[int | None, str]:

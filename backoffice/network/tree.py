@@ -7,15 +7,49 @@ Callers hold the tree lock (``lock_tree``), so tree changes happen one at a time
 
 from __future__ import annotations
 
+import time
+
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from backoffice.network import labels
 from backoffice.network.models import Distributor, Side, TreeLock
 
+GENERATION_KEY = "network:generation"
+
+
+def generation() -> int:
+    """A number that changes whenever the tree does: part of the keys of cached reads.
+
+    Kept in the cache itself; when it is missing it starts from the clock, so
+    it never comes back to a value an earlier key was made with.
+    """
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        value = cache.get(GENERATION_KEY, 0)
+    return value
+
+
+def changed() -> None:
+    """Cached reads of the tree are stale once the current transaction commits."""
+    transaction.on_commit(_next_generation)
+
+
+def _next_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # evicted: a fresh start is a new value too
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+
 
 def lock_tree() -> None:
-    """Serialise tree writes: every change to placements locks this row first."""
+    """Serialise tree writes: every change to placements locks this row first.
+
+    Whoever locks the tree changes it, so cached reads are dropped on commit.
+    """
+    changed()
     if not list(TreeLock.objects.select_for_update().filter(pk=1)):
         try:
             with transaction.atomic():

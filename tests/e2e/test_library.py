@@ -117,9 +117,9 @@ def test_staff_watch_an_upload_finish_processing(
 def test_a_video_plays_in_the_page_from_its_access_checked_view(
     page,
     live_server,
-    team,
+    team,  # noqa: F811
     password,
-    console_messages,  # noqa: F811
+    console_messages,
 ):
     clip = MaterialFactory(
         title="Morning coffee ritual",

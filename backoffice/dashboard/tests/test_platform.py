@@ -42,6 +42,14 @@ def test_deploy_check_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_production_without_a_shared_cache_is_warned_about():
+    env = {**PRODUCTION, "REDIS_URL": ""}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "network.W001" in result.stderr + result.stdout
+    assert "Set REDIS_URL" in result.stderr + result.stdout
+
+
 def test_production_without_encryption_keys_fails_loudly():
     env = {**PRODUCTION, "FIELD_ENCRYPTION_KEYS": ""}
     result = run_manage("check", env=env)

@@ -565,10 +565,17 @@ def test_a_large_team_lists_the_same_members_by_the_join_date_index(
 ):
     client.force_login(alice)
     long_leg(network["erin"], network["alice"], 12, 310001)
-    by_range = ids(client.get(LIST, {"sort": "-joined"}))
+    # The list alone (as htmx asks for it), without the action feed's reads.
+    with CaptureQueriesContext(connection) as small:
+        by_range = ids(client.get(LIST, {"sort": "-joined"}, HTTP_HX_REQUEST="true"))
     monkeypatch.setattr("backoffice.network.queries.LARGE_TEAM", 3)
-    by_index = ids(client.get(LIST, {"sort": "-joined"}))
+    with CaptureQueriesContext(connection) as large:
+        by_index = ids(client.get(LIST, {"sort": "-joined"}, HTTP_HX_REQUEST="true"))
     assert by_index == by_range
+    # The large team's list tests the range without its index ("lo" + 0).
+    unindexed = '("network_distributor"."lo" + 0)'
+    assert not any(unindexed in query["sql"] for query in small.captured_queries)
+    assert any(unindexed in query["sql"] for query in large.captured_queries)
     from backoffice.network.queries import team_of
 
     assert len(by_index) == min(25, team_of(network["alice"]).count())
@@ -579,6 +586,23 @@ def test_a_team_past_the_count_cap_says_so(client, alice, network, monkeypatch):
     client.force_login(alice)
     html = client.get(LIST).content.decode()
     assert "More than 3 members: use the filters to narrow the list." in html
+
+
+def test_a_large_unfiltered_team_is_past_the_cap_without_counting(
+    client, alice, network, monkeypatch
+):
+    monkeypatch.setattr("backoffice.network.views.CappedPaginator.CAP", 2)
+    monkeypatch.setattr("backoffice.network.queries.LARGE_TEAM", 3)
+    client.force_login(alice)
+    client.get(LIST, HTTP_HX_REQUEST="true")  # the team's size class is read once
+    with CaptureQueriesContext(connection) as unfiltered:
+        html = client.get(LIST, HTTP_HX_REQUEST="true").content.decode()
+    assert "More than 2 members" in html
+    assert not [q for q in unfiltered.captured_queries if "COUNT(" in q["sql"]]
+    # A filter makes it a count again, exact below the cap.
+    html = client.get(LIST, {"q": "Frank"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "1 member" in html
+    assert "More than" not in html
 
 
 def test_an_outsider_gets_the_not_found_page(client, charlie, network):
