@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import random
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -106,6 +107,12 @@ def _pdf(title: str, body: str, note: str, *, pages: int = 1) -> bytes:
     return bytes(pdf.output())
 
 
+def _plain(text: str) -> str:
+    """Accents dropped: Pillow's built-in font draws only plain ASCII letters."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _image(title: str, colour: str, *, size: tuple[int, int], fmt: str) -> bytes:
     image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)
@@ -113,7 +120,7 @@ def _image(title: str, colour: str, *, size: tuple[int, int], fmt: str) -> bytes
     draw.rectangle(
         (width // 12, height // 3, width - width // 12, height // 2), fill="white"
     )
-    draw.text((width // 10, height // 3 + 10), title[:40], fill=colour)
+    draw.text((width // 10, height // 3 + 10), _plain(title)[:40], fill=colour)
     draw.ellipse(
         (width // 2 - 30, height * 2 // 3, width // 2 + 30, height * 2 // 3 + 60),
         fill="#f2e6d0",
@@ -131,7 +138,7 @@ def _video(title: str, colour: str, *, seconds: int = 4, fps: int = 12) -> bytes
         image = Image.new("RGB", (width, height), colour)
         draw = ImageDraw.Draw(image)
         draw.rectangle((30, 70, width - 30, 130), fill="white")
-        draw.text((45, 92), title[:60], fill=colour)
+        draw.text((45, 92), _plain(title)[:60], fill=colour)
         draw.text((30, height - 30), "Gano Excel USA", fill="#f2e6d0")
         x = 30 + (width - 120) * number // (seconds * fps - 1)
         draw.rounded_rectangle((x, 170, x + 60, 230), radius=12, fill="#f2e6d0")
