@@ -10,7 +10,6 @@ image distributors see before pressing play.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -134,7 +133,3 @@ def encode_mp4(frames, *, size: tuple[int, int], fps: int = 12) -> bytes:
             return result.read()
     finally:
         os.unlink(path)
-
-
-def poster_from_bytes(data: bytes, file_type: str) -> Image.Image:
-    return poster(io.BytesIO(data), file_type)
