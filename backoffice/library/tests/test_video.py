@@ -62,21 +62,22 @@ def test_probe_refuses_with_the_reason(data, file_type, message):
     assert message in " ".join(refused.value.messages)
 
 
-def test_the_poster_is_taken_about_a_second_in():
-    # A fade-in would leave the first frame dark: the poster skips it.
-    clip = two_colour_clip(seconds=4, switch_at=10)
+@pytest.mark.parametrize(
+    ("seconds", "switch_at", "colour"),
+    [
+        # A fade-in would leave the first frame dark: the poster skips it ...
+        (4, 10, BLUE),
+        # ... unless the clip is too short to, when it is the first frame.
+        (2, 12, RED),
+    ],
+)
+def test_the_poster_is_taken_about_a_second_in(seconds, switch_at, colour):
+    clip = two_colour_clip(seconds=seconds, switch_at=switch_at)
     image = video.poster(io.BytesIO(clip), FileType.MP4)
-    red, green, blue = image.getpixel((10, 10))
-    assert blue > 150
-    assert red < 100
-
-
-def test_a_short_clip_gives_its_first_frame():
-    clip = two_colour_clip(seconds=2, switch_at=12)
-    image = video.poster(io.BytesIO(clip), FileType.MP4)
-    red, green, blue = image.getpixel((10, 10))
-    assert red > 150
-    assert blue < 100
+    pixel = image.getpixel((10, 10))
+    # H.264 shifts colours a little: the dominant channel tells them apart.
+    assert pixel.index(max(pixel)) == colour.index(max(colour))
+    assert max(pixel) > 150
 
 
 def test_encode_mp4_starts_with_its_index_for_playing_at_once():
