@@ -7,6 +7,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backoffice.accounts.models import User
@@ -254,6 +255,20 @@ def test_terminated_distributor_cannot_sign_in(team, staff, password):
     )
     assert response.status_code == 200
     assert Distributor.objects.get(pk=bob.pk).terminated_on == timezone.localdate()
+
+
+def test_each_request_reads_the_user_and_their_distributor_together(team, password):
+    client = Client()
+    client.post("/accounts/login/", {"identifier": "100002", "password": password})
+    with CaptureQueriesContext(connection) as request:
+        assert client.get("/team/").status_code == 200
+    user_reads = [q["sql"] for q in request if 'FROM "accounts_user"' in q["sql"]]
+    assert len(user_reads) == 1
+    assert '"network_distributor"' in user_reads[0]  # joined, for the termination check
+    by_user = 'WHERE "network_distributor"."user_id" = '
+    assert not [
+        q for q in request if q["sql"].startswith("SELECT") and by_user in q["sql"]
+    ]
 
 
 def test_future_termination_takes_effect_on_its_date(team, staff, password):
