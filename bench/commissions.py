@@ -631,8 +631,10 @@ def machine() -> list[str]:
 
 
 class Meter:
-    """Wall time and CPU time: this process's, and the database server's own
-    process for this connection when it runs on this machine (PostgreSQL).
+    """Wall time and CPU time: this process's, and the database server's when
+    it runs on this machine (PostgreSQL): the process serving this connection,
+    plus every server process that ended in the meantime (the postmaster's
+    children's time: the load's second connection, parallel query workers).
 
     CPU seconds say what the work costs even when other programs share the
     machine; the wall clock alone says little on a busy one.
@@ -642,18 +644,27 @@ class Meter:
         from django.db import connection
 
         self.server = None
+        self.postmaster = None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 pid = cursor.fetchone()[0]
             if Path(f"/proc/{pid}/stat").exists():
                 self.server = Path(f"/proc/{pid}/stat")
+                parent = self._fields(self.server)[1]
+                self.postmaster = Path(f"/proc/{parent}/stat")
+
+    @staticmethod
+    def _fields(path: Path) -> list[str]:
+        return path.read_text().rsplit(")", 1)[1].split()
 
     def read(self) -> tuple[float, float, float]:
         server = 0.0
         if self.server is not None:
-            fields = self.server.read_text().rsplit(")", 1)[1].split()
-            server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            own = self._fields(self.server)
+            ended = self._fields(self.postmaster)
+            ticks = int(own[11]) + int(own[12]) + int(ended[13]) + int(ended[14])
+            server = ticks / os.sysconf("SC_CLK_TCK")
         return time.perf_counter(), time.process_time(), server
 
     def since(self, mark: tuple[float, float, float]) -> list[float]:
@@ -805,7 +816,7 @@ def engine_alone(number: int, repeat: int) -> None:
     version = actions.current_plan().for_cycle(number)
     mark = meter.read()
     with transaction.atomic():  # as in a run
-        loaded = load_cycle(version, number)
+        loaded = load_cycle(version, number, concurrent=True)
     print(label("load_cycle") + figures([meter.since(mark)], database))
     data = loaded.data
     print(
@@ -872,7 +883,7 @@ def steady_state_load(number: int) -> None:
     version = actions.current_plan().for_cycle(number + 1)
     mark = meter.read()
     with transaction.atomic():  # as in a run
-        loaded = load_cycle(version, number + 1)
+        loaded = load_cycle(version, number + 1, concurrent=True)
     took = meter.since(mark)
     print(
         f"  load_cycle({number + 1}) reads cycle {number}'s stored results as its banks in "

@@ -107,9 +107,15 @@ def _cents(total: int) -> str:
 
 
 def _compute_and_store(
-    *, number: int, version: PlanVersion, status: str, through: date, user
+    *,
+    number: int,
+    version: PlanVersion,
+    status: str,
+    through: date,
+    user,
+    concurrent: bool,
 ) -> tuple[Cycle, str, bytes]:
-    loaded = load_cycle(version, number, through=through)
+    loaded = load_cycle(version, number, through=through, concurrent=concurrent)
     result = engine.compute(loaded.data, version)
     digest = engine.digest(result, loaded.data.network.distributor_id)
     old = Cycle.objects.filter(number=number).first()
@@ -144,15 +150,22 @@ def _compute_and_store(
 
 
 def _run(number: int, *, user, estimate: bool, body) -> Cycle:
+    """``body(concurrent)`` in the run's transaction, under the run lock.
+
+    ``concurrent`` is true when that transaction is the outermost one: then
+    nothing written before the body is hidden from another connection, and the
+    load may read on two connections at once (``load.load_cycle``).
+    """
     run = CycleRun.objects.create(number=number, is_estimate=estimate, started_by=user)
     started = time.perf_counter()
+    outermost = not transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic():
             _lock()
             CycleRun.objects.filter(status=RunStatus.RUNNING, pk__lt=run.pk).update(
                 status=RunStatus.FAILED, error="interrupted"
             )
-            cycle, digest, snapshot = body()
+            cycle, digest, snapshot = body(outermost)
     except Exception as error:
         run.status = RunStatus.FAILED
         run.error = str(error)[:2000]
@@ -190,7 +203,7 @@ def calculate_cycle(*, number: int, user=None, plan: Plan | None = None) -> Cycl
 def _calculate_one(*, number: int, user, plan: Plan) -> Cycle:
     version = plan.for_cycle(number)
 
-    def body():
+    def body(concurrent: bool):
         existing = Cycle.objects.filter(number=number).first()
         if existing is not None and existing.is_locked:
             raise CommissionError(
@@ -220,6 +233,7 @@ def _calculate_one(*, number: int, user, plan: Plan) -> Cycle:
             status=CycleStatus.CALCULATED,
             through=version.cycle_end(number),
             user=user,
+            concurrent=concurrent,
         )
         CycleEvent.objects.create(
             number=number,
@@ -267,7 +281,7 @@ def estimate_current_cycle(*, plan: Plan | None = None) -> Cycle | None:
     if first_cycle(plan) is None:
         return None
 
-    def body():
+    def body(concurrent: bool):
         existing = Cycle.objects.filter(number=number).first()
         if existing is not None and existing.status != CycleStatus.ESTIMATE:
             raise CommissionError(
@@ -279,6 +293,7 @@ def estimate_current_cycle(*, plan: Plan | None = None) -> Cycle | None:
             status=CycleStatus.ESTIMATE,
             through=now,
             user=None,
+            concurrent=concurrent,
         )
         stale = Cycle.objects.filter(status=CycleStatus.ESTIMATE, number__lt=number)
         stale_ids = list(stale.values_list("pk", flat=True))

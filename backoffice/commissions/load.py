@@ -10,11 +10,12 @@ numpy arrays.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import BigIntegerField, F, Q, Sum
 from django.db.models.functions import Cast, Round
 
@@ -124,28 +125,91 @@ def _indexer(pk: np.ndarray):
     return index_of
 
 
+class _Reads:
+    """Reads that depend on nothing read before them, started early.
+
+    With ``beside`` (PostgreSQL only), each runs on a connection of its own in
+    a second thread while this connection does the rest: the database works
+    on two scans at once. That connection sees only committed rows, so the
+    caller asks for it only when its own transaction has written nothing the
+    load reads (``actions._run``). Otherwise a read runs at once, here.
+    """
+
+    def __init__(self, beside: bool) -> None:
+        beside = beside and connection.vendor == "postgresql"
+        self.pool = ThreadPoolExecutor(max_workers=1) if beside else None
+
+    def __enter__(self) -> _Reads:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)  # never leave a read running
+
+    def submit(self, read, *args, **kwargs) -> Future:
+        if self.pool is not None:
+            return self.pool.submit(_on_own_connection, read, *args, **kwargs)
+        done: Future = Future()
+        done.set_result(read(*args, **kwargs))
+        return done
+
+
+def _on_own_connection(read, *args, **kwargs):
+    """``read`` in this (pool) thread, on its own connection, closed afterwards."""
+    try:
+        # A transaction of its own, so that the setting ends with it even where
+        # a pooler hands the server's session on (as load_cycle does for its own).
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+            return read(*args, **kwargs)
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
 def load_cycle(
-    plan: PlanVersion, number: int, *, through: date | None = None
+    plan: PlanVersion,
+    number: int,
+    *,
+    through: date | None = None,
+    concurrent: bool = False,
 ) -> Loaded:
-    """Inputs of cycle ``number``; ``through`` cuts an open cycle at today."""
+    """Inputs of cycle ``number``; ``through`` cuts an open cycle at today.
+
+    ``concurrent``: the biggest reads may run on a second connection at the
+    same time (see ``_Reads``); the caller's transaction must have written
+    nothing they read.
+    """
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        return _load_cycle(plan, number, through)
+        return _load_cycle(plan, number, through, concurrent)
     # Compiling these scans' simple expressions to machine code costs seconds
     # and saves none; a transaction-local setting, put back afterwards.
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
         (jit, _) = cursor.fetchone()
-    loaded = _load_cycle(plan, number, through)
+    loaded = _load_cycle(plan, number, through, concurrent)
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('jit', %s, true)", [jit])
     return loaded
 
 
-def _load_cycle(plan: PlanVersion, number: int, through: date | None) -> Loaded:
+def _load_cycle(
+    plan: PlanVersion, number: int, through: date | None, concurrent: bool
+) -> Loaded:
+    with _Reads(beside=concurrent) as reads:
+        return _read_cycle(plan, number, through, reads)
+
+
+def _read_cycle(
+    plan: PlanVersion, number: int, through: date | None, reads: _Reads
+) -> Loaded:
     start, end = plan.cycle_start(number), plan.cycle_end(number)
     through = min(through or end, end)
     month_start = end.replace(day=1)
     activity_start = end - timedelta(days=plan.activity_days - 1)
+    levels = len(plan.packages)
+    # The biggest read first: it needs nothing read before it.
+    orders = reads.submit(_orders, start, end, through, levels)
 
     # Members: both trees, in the placement tree's pre-order (lo), then the tank.
     # Missing keys come as -1, sides as engine.LEFT/RIGHT/NO_SIDE.
@@ -238,33 +302,8 @@ def _load_cycle(plan: PlanVersion, number: int, through: date | None) -> Loaded:
         ):
             target[where[keep]] = values[keep]
 
-    # Orders, in one scan: every package order paid by the cycle's end (packages
-    # held, §3) and the cycle's customer orders, newest first.
-    levels = len(plan.packages)
-    # Newest first: on PostgreSQL by the exact moment in microseconds, sorted
-    # by numpy; SQLite keeps moments as text and ranks them itself.
-    placed = (
-        _bigint("-EXTRACT(EPOCH FROM placed_at) * 1000000")
-        if connection.vendor == "postgresql"
-        else "ROW_NUMBER() OVER (ORDER BY placed_at DESC, id DESC)"
-    )
     order_id, buyer_id, is_customer, whole, profit, level, paid_day, still_held, _ = (
-        _integers(
-            f"""SELECT {_bigint("id")}, {_bigint("distributor_id")},
-                {_bigint("CASE WHEN kind = 'customer' THEN 1 ELSE 0 END")},
-                {_hundredths('"cv"')}, {_hundredths('"retail_profit"')},
-                {_bigint("package_level")}, {_bigint(_day("paid_on"))},
-                {_bigint("CASE WHEN package_refunded_on <= %s THEN 0 ELSE 1 END")},
-                {placed}
-            FROM shop_order
-            WHERE paid_on IS NOT NULL AND paid_on <= %s
-                AND ((kind = 'customer' AND paid_on >= %s)
-                    OR (kind = 'distributor' AND package_level > 0
-                        AND package_level <= %s))""",  # noqa: S608
-            [end, through, start, levels],
-            9,
-            keys=((8, False), (0, True)),
-        )
+        orders.result()
     )
     customer = is_customer != 0
     held = ~customer & (still_held != 0)
@@ -339,6 +378,34 @@ def _load_cycle(plan: PlanVersion, number: int, through: date | None) -> Loaded:
         reversals=reversals,
     )
     return Loaded(data=data, pk=pk, plan=plan, through=through)
+
+
+def _orders(start: date, end: date, through: date, levels: int) -> list[np.ndarray]:
+    """Orders, in one scan: every package order paid by the cycle's end (packages
+    held, §3) and the cycle's customer orders, newest first."""
+    # Newest first: on PostgreSQL by the exact moment in microseconds, sorted
+    # by numpy; SQLite keeps moments as text and ranks them itself.
+    placed = (
+        _bigint("-EXTRACT(EPOCH FROM placed_at) * 1000000")
+        if connection.vendor == "postgresql"
+        else "ROW_NUMBER() OVER (ORDER BY placed_at DESC, id DESC)"
+    )
+    return _integers(
+        f"""SELECT {_bigint("id")}, {_bigint("distributor_id")},
+            {_bigint("CASE WHEN kind = 'customer' THEN 1 ELSE 0 END")},
+            {_hundredths('"cv"')}, {_hundredths('"retail_profit"')},
+            {_bigint("package_level")}, {_bigint(_day("paid_on"))},
+            {_bigint("CASE WHEN package_refunded_on <= %s THEN 0 ELSE 1 END")},
+            {placed}
+        FROM shop_order
+        WHERE paid_on IS NOT NULL AND paid_on <= %s
+            AND ((kind = 'customer' AND paid_on >= %s)
+                OR (kind = 'distributor' AND package_level > 0
+                    AND package_level <= %s))""",  # noqa: S608
+        [end, through, start, levels],
+        9,
+        keys=((8, False), (0, True)),
+    )
 
 
 def _refunds():

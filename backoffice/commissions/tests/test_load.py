@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import numpy as np
 import pytest
 import time_machine
+from django.db import DatabaseError, connection, transaction
 
-from backoffice.commissions import actions, engine, events, store
+from backoffice.commissions import actions, engine, events, load, store
 from backoffice.commissions.actions import CommissionError
-from backoffice.commissions.load import load_cycle
+from backoffice.commissions.load import _Reads, load_cycle
 from backoffice.commissions.models import (
     Cycle,
     CycleEvent,
@@ -332,3 +335,73 @@ def test_the_estimate_counts_volume_so_far_and_gives_way_to_the_closed_cycle(db)
     assert not Cycle.objects.filter(
         status=CycleStatus.ESTIMATE, number__lte=last
     ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_reading_on_two_connections_matches_the_engine():
+    # Committed rows, as in production: the run's transaction is the outermost
+    # one, so on PostgreSQL the orders are read on a second connection.
+    members, sales, plan, runs = _expected(2)
+    write_events(members, sales)
+    with time_machine.travel(AFTER, tick=False):
+        for data, result in runs:
+            with transaction.atomic():
+                loaded = load_cycle(
+                    plan.for_cycle(data.cycle), data.cycle, concurrent=True
+                )
+            _same_inputs(loaded, data)
+            actions.calculate_cycle(number=data.cycle)
+            _compare(data.cycle, data, result, plan)
+    assert any(len(result.lines) for _, result in runs)
+
+
+def _backend() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_beside_use_their_own_connection_and_close_it():
+    here = threading.get_ident()
+    with _Reads(beside=True) as reads:
+        where = reads.submit(lambda: (threading.get_ident(), _backend())).result()
+    if connection.vendor != "postgresql":
+        # SQLite: one writer, and in-memory test databases are per connection.
+        assert where == (here, None)
+        return
+    thread, backend = where
+    assert thread != here
+    assert backend != _backend()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [backend]
+        )
+        assert cursor.fetchone()[0] == 0  # closed once read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_read_beside_fails_the_load():
+    def broken():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM shop_order")
+
+    with _Reads(beside=True) as reads, pytest.raises(DatabaseError):
+        reads.submit(broken).result()
+
+
+def test_a_run_inside_a_callers_transaction_reads_on_its_own_connection(db):
+    # pytest-django's transaction holds rows no other connection sees: the run
+    # must read them itself (the test above shows the other way).
+    members, sales, plan, runs = _expected(3)
+    write_events(members, sales)
+    with (
+        time_machine.travel(AFTER, tick=False),
+        mock.patch.object(load, "ThreadPoolExecutor") as pool,
+    ):
+        for data, result in runs:
+            actions.calculate_cycle(number=data.cycle)
+            _compare(data.cycle, data, result, plan)
+    pool.assert_not_called()
