@@ -8,14 +8,16 @@ recalculated.
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from functools import cache
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,11 +118,13 @@ def _compute_and_store(
     concurrent: bool,
 ) -> tuple[Cycle, str, bytes]:
     loaded = load_cycle(version, number, through=through, concurrent=concurrent)
-    result = engine.compute(loaded.data, version)
-    digest = engine.digest(result, loaded.data.network.distributor_id)
     old = Cycle.objects.filter(number=number).first()
+    # The engine needs no database: the earlier calculation's rows are deleted
+    # meanwhile, in the same transaction.
+    with _meanwhile(store.delete_results, [old.pk]) if old else nullcontext():
+        result = engine.compute(loaded.data, version)
+        digest = engine.digest(result, loaded.data.network.distributor_id)
     if old is not None:
-        store.delete_results([old.pk])
         old.delete()
     totals = {
         name: _cents(int(getattr(result, name).sum()))
@@ -147,6 +151,37 @@ def _compute_and_store(
         rank_names=version.rank_names,
     )
     return cycle, digest, _snapshot(loaded, result)
+
+
+@contextmanager
+def _meanwhile(work, *args):
+    """``work(*args)`` in another thread on this thread's connection (and so in
+    its transaction) while the block runs; the block must not use the database.
+
+    The block's end waits for the work; the work's error is raised there.
+    """
+    shared = transaction.get_connection()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        connections[shared.alias] = shared  # the ORM here uses the caller's
+        try:
+            work(*args)
+        except BaseException as error:  # raised again in the caller's thread
+            failed.append(error)
+        finally:
+            del connections[shared.alias]
+
+    shared.inc_thread_sharing()
+    worker = threading.Thread(target=run, name="commissions-meanwhile")
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+        shared.dec_thread_sharing()
+    if failed:
+        raise failed[0]
 
 
 def _run(number: int, *, user, estimate: bool, body) -> Cycle:

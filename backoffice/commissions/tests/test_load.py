@@ -251,6 +251,60 @@ def test_a_failed_run_leaves_the_previous_results(db, monkeypatch):
     assert failed.error == "killed"
 
 
+def test_the_old_rows_go_in_the_run_transaction_while_the_engine_computes(
+    db, monkeypatch
+):
+    members, sales, plan, runs = _expected(6)
+    write_events(members, sales)
+    last = runs[-1][0].cycle
+    seen: dict[str, tuple] = {}
+    real_delete, real_compute = store.delete_results, engine.compute
+
+    def delete(cycle_ids):
+        seen["delete"] = (threading.get_ident(), connection.in_atomic_block)
+        seen["deleting_on"] = transaction.get_connection()
+        real_delete(cycle_ids)
+
+    def compute(*args):
+        seen["compute"] = (threading.get_ident(), None)
+        return real_compute(*args)
+
+    with time_machine.travel(AFTER, tick=False):
+        actions.calculate_through(number=last)
+        before = list(Result.objects.filter(cycle__number=last).values_list("total"))
+        monkeypatch.setattr(store, "delete_results", delete)
+        monkeypatch.setattr(engine, "compute", compute)
+        actions.calculate_cycle(number=last)
+    assert seen["delete"][0] != seen["compute"][0] == threading.get_ident()
+    assert seen["deleting_on"] is transaction.get_connection()  # the run's own
+    assert seen["delete"][1]  # inside the run's transaction
+    assert (
+        list(Result.objects.filter(cycle__number=last).values_list("total")) == before
+    )
+
+
+def test_an_engine_failure_while_the_old_rows_go_keeps_them(db, monkeypatch):
+    members, sales, plan, runs = _expected(6)
+    write_events(members, sales)
+    last = runs[-1][0].cycle
+    with time_machine.travel(AFTER, tick=False):
+        actions.calculate_through(number=last)
+        before = list(
+            Result.objects.filter(cycle__number=last).values_list("pk", "total")
+        )
+        lines = Line.objects.filter(cycle__number=last).count()
+
+        def broken(*args):
+            raise RuntimeError("engine died")
+
+        monkeypatch.setattr(engine, "compute", broken)
+        with pytest.raises(RuntimeError, match="engine died"):
+            actions.calculate_cycle(number=last)
+    after = list(Result.objects.filter(cycle__number=last).values_list("pk", "total"))
+    assert after == before
+    assert Line.objects.filter(cycle__number=last).count() == lines > 0
+
+
 def test_approved_cycles_are_locked(db):
     members, sales, plan, runs = _expected(7)
     write_events(members, sales)
