@@ -89,6 +89,10 @@ VOLUME_COLUMNS = [
 ]  # fmt: skip
 
 
+# The phase that runs beside another (its figures are not added up).
+OVERLAPPED = "(meanwhile) delete previous"
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -933,7 +937,10 @@ def child(args: argparse.Namespace) -> None:
         mock.patch.object(
             QuerySet,
             "_raw_delete",
-            timed("delete previous result", QuerySet._raw_delete),
+            # In its own thread while the engine computes (actions._meanwhile):
+            # its wall time overlaps the engine's and the cpu times are the
+            # whole process's, so it is left out of the sum below.
+            timed(OVERLAPPED, QuerySet._raw_delete),
         ),
         mock.patch.object(
             store, "write_results", timed("store.write_results", store.write_results)
@@ -1112,7 +1119,8 @@ def main() -> None:
         accounted = [0.0, 0.0, 0.0]
         for name, values in report["phases"].items():
             print(f"       {name:<28}{figures([values], database)}")
-            accounted = [a + v for a, v in zip(accounted, values, strict=True)]
+            if name != OVERLAPPED:
+                accounted = [a + v for a, v in zip(accounted, values, strict=True)]
         rest = [t - a for t, a in zip(report["total"], accounted, strict=True)]
         print(f"       {'other':<28}{figures([rest], database)}")
     totals = [r["total"] for r in reports]
