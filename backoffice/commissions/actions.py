@@ -121,7 +121,10 @@ def _compute_and_store(
     old = Cycle.objects.filter(number=number).first()
     # The engine needs no database: the earlier calculation's rows are deleted
     # meanwhile, in the same transaction.
-    with _meanwhile(store.delete_results, [old.pk]) if old else nullcontext():
+    deleting = (
+        _meanwhile(store.delete_results, [old.pk]) if old is not None else nullcontext()
+    )
+    with deleting:
         result = engine.compute(loaded.data, version)
         digest = engine.digest(result, loaded.data.network.distributor_id)
     if old is not None:

@@ -1,9 +1,9 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from backoffice.shop.tests.conftest import pay_with_demo_card, place, ship_to_ca
 
@@ -28,12 +28,18 @@ def test_pv_older_than_30_days_does_not_keep_anyone_active(
     client, team, catalog, fedex
 ):
     alice = team["alice"]
-    with time_machine.travel(timezone.now() - timedelta(days=30)):
+    # Midday in the company's time zone, across a change of clocks: the window
+    # is counted in the company's days (today and the 29 before), not in hours.
+    today = datetime(2026, 11, 27, 12, tzinfo=ZoneInfo("America/Los_Angeles"))
+    with time_machine.travel(today - timedelta(days=30), tick=False):
         pay_with_demo_card(place(alice, {catalog["820"]: 1}, ship_to_ca(fedex)))
-    pay_with_demo_card(place(alice, {catalog["801"]: 2}, ship_to_ca(fedex)))
-    client.force_login(alice.user)
-    card = client.get(reverse("dashboard:home")).context["orders"]
-    assert card["pv30"] == Decimal("72")
+    with time_machine.travel(today - timedelta(days=29), tick=False):
+        pay_with_demo_card(place(alice, {catalog["801"]: 1}, ship_to_ca(fedex)))
+    with time_machine.travel(today, tick=False):
+        pay_with_demo_card(place(alice, {catalog["801"]: 1}, ship_to_ca(fedex)))
+        client.force_login(alice.user)
+        card = client.get(reverse("dashboard:home")).context["orders"]
+    assert card["pv30"] == Decimal("72")  # 36 + 36: the day-30 order is out
     assert card["is_active"] is True
 
 
