@@ -226,26 +226,33 @@ def test_every_stored_reference_points_at_a_real_row(db):
     assert len(results) == len(set(results))
 
 
-def test_a_failed_run_leaves_the_previous_results(db, monkeypatch):
-    members, sales, plan, runs = _expected(6)
+def _all_calculated(seed: int) -> int:
+    """The events of ``seed`` stored and every cycle calculated; the last cycle."""
+    members, sales, _plan, runs = _expected(seed)
     write_events(members, sales)
     last = runs[-1][0].cycle
     with time_machine.travel(AFTER, tick=False):
         actions.calculate_through(number=last)
-        before = list(
-            Result.objects.filter(cycle__number=last).values_list("pk", "total")
-        )
-        real = store.write_results
+    return last
 
-        def dies_half_way(**kwargs):
-            real(**kwargs)
-            raise RuntimeError("killed")
 
-        monkeypatch.setattr(store, "write_results", dies_half_way)
-        with pytest.raises(RuntimeError):
-            actions.calculate_cycle(number=last)
-    after = list(Result.objects.filter(cycle__number=last).values_list("pk", "total"))
-    assert after == before
+def _stored(cycle: int) -> list[tuple]:
+    return list(Result.objects.filter(cycle__number=cycle).values_list("pk", "total"))
+
+
+def test_a_failed_run_leaves_the_previous_results(db, monkeypatch):
+    last = _all_calculated(6)
+    before = _stored(last)
+    real = store.write_results
+
+    def dies_half_way(**kwargs):
+        real(**kwargs)
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(store, "write_results", dies_half_way)
+    with time_machine.travel(AFTER, tick=False), pytest.raises(RuntimeError):
+        actions.calculate_cycle(number=last)
+    assert _stored(last) == before
     failed = CycleRun.objects.filter(number=last).order_by("-pk").first()
     assert failed.status == RunStatus.FAILED
     assert failed.error == "killed"
@@ -254,54 +261,46 @@ def test_a_failed_run_leaves_the_previous_results(db, monkeypatch):
 def test_the_old_rows_go_in_the_run_transaction_while_the_engine_computes(
     db, monkeypatch
 ):
-    members, sales, plan, runs = _expected(6)
-    write_events(members, sales)
-    last = runs[-1][0].cycle
-    seen: dict[str, tuple] = {}
+    last = _all_calculated(6)
+    totals = [total for _pk, total in _stored(last)]
+    seen = {}
     real_delete, real_compute = store.delete_results, engine.compute
 
     def delete(cycle_ids):
-        seen["delete"] = (threading.get_ident(), connection.in_atomic_block)
-        seen["deleting_on"] = transaction.get_connection()
+        seen["deleting"] = threading.get_ident()
+        seen["on"] = transaction.get_connection()
+        seen["in_transaction"] = connection.in_atomic_block
         real_delete(cycle_ids)
 
     def compute(*args):
-        seen["compute"] = (threading.get_ident(), None)
+        seen["computing"] = threading.get_ident()
         return real_compute(*args)
 
+    monkeypatch.setattr(store, "delete_results", delete)
+    monkeypatch.setattr(engine, "compute", compute)
     with time_machine.travel(AFTER, tick=False):
-        actions.calculate_through(number=last)
-        before = list(Result.objects.filter(cycle__number=last).values_list("total"))
-        monkeypatch.setattr(store, "delete_results", delete)
-        monkeypatch.setattr(engine, "compute", compute)
         actions.calculate_cycle(number=last)
-    assert seen["delete"][0] != seen["compute"][0] == threading.get_ident()
-    assert seen["deleting_on"] is transaction.get_connection()  # the run's own
-    assert seen["delete"][1]  # inside the run's transaction
-    assert (
-        list(Result.objects.filter(cycle__number=last).values_list("total")) == before
-    )
+    assert seen["deleting"] != seen["computing"] == threading.get_ident()
+    assert seen["on"] is transaction.get_connection()  # the run's own
+    assert seen["in_transaction"]
+    assert [total for _pk, total in _stored(last)] == totals  # replaced, the same
 
 
 def test_an_engine_failure_while_the_old_rows_go_keeps_them(db, monkeypatch):
-    members, sales, plan, runs = _expected(6)
-    write_events(members, sales)
-    last = runs[-1][0].cycle
-    with time_machine.travel(AFTER, tick=False):
-        actions.calculate_through(number=last)
-        before = list(
-            Result.objects.filter(cycle__number=last).values_list("pk", "total")
-        )
-        lines = Line.objects.filter(cycle__number=last).count()
+    last = _all_calculated(6)
+    before = _stored(last)
+    lines = Line.objects.filter(cycle__number=last).count()
 
-        def broken(*args):
-            raise RuntimeError("engine died")
+    def broken(*args):
+        raise RuntimeError("engine died")
 
-        monkeypatch.setattr(engine, "compute", broken)
-        with pytest.raises(RuntimeError, match="engine died"):
-            actions.calculate_cycle(number=last)
-    after = list(Result.objects.filter(cycle__number=last).values_list("pk", "total"))
-    assert after == before
+    monkeypatch.setattr(engine, "compute", broken)
+    with (
+        time_machine.travel(AFTER, tick=False),
+        pytest.raises(RuntimeError, match="engine died"),
+    ):
+        actions.calculate_cycle(number=last)
+    assert _stored(last) == before
     assert Line.objects.filter(cycle__number=last).count() == lines > 0
 
 
