@@ -74,7 +74,8 @@ def _field_keys() -> str:
     return path.read_text().strip()
 
 
-# Bank account and tax ID encryption keys: "id:base64key,..."; the first encrypts.
+# Keys for encrypted fields (bank accounts, tax IDs, authenticator secrets):
+# "id:base64key,..."; the first encrypts.
 FIELD_ENCRYPTION_KEYS = _field_keys()
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -110,6 +111,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_otp",
+    # Authenticator apps are accounts.Authenticator (its secret encrypted); the
+    # plugin stays for the migration that moved its rows over, its table empty.
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_tasks_db",

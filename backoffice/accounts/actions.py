@@ -14,10 +14,9 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.accounts import throttle
-from backoffice.accounts.models import SecurityEvent, User, UserSession
+from backoffice.accounts.models import Authenticator, SecurityEvent, User, UserSession
 from backoffice.accounts.sessions import IP_KEY, SIGNED_IN_AT_KEY, USER_AGENT_KEY
 from backoffice.lib.emails import queue_email
 from backoffice.lib.http import client_ip, user_agent
@@ -217,13 +216,11 @@ def complete_password_reset(*, request: HttpRequest, user: User) -> None:
         _notify(user, "accounts/password_changed")
 
 
-def start_two_factor_setup(*, user: User) -> TOTPDevice:
+def start_two_factor_setup(*, user: User) -> Authenticator:
     """The unconfirmed authenticator device the set-up page shows as a QR code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = Authenticator.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(
-            user=user, name="Authenticator app", confirmed=False
-        )
+        device = Authenticator.create_for(user)
     return device
 
 
@@ -241,11 +238,11 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 
 def enable_two_factor(
-    *, request: HttpRequest, user: User, device: TOTPDevice
+    *, request: HttpRequest, user: User, device: Authenticator
 ) -> list[str]:
     """Confirm the authenticator device; return fresh one-time recovery codes."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        Authenticator.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
@@ -274,7 +271,7 @@ def disable_two_factor(*, request: HttpRequest | None, user: User) -> None:
     if user.is_staff and request is not None and request.user == user:
         raise StaffMustKeepTwoFactor
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         log_security_event(
             kind=SecurityEvent.Kind.TWO_FACTOR_DISABLED,

@@ -6,10 +6,9 @@ from django.contrib.auth import authenticate, password_validation
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.accounts import actions, throttle
-from backoffice.accounts.models import User, normalize_identifier
+from backoffice.accounts.models import Authenticator, User, normalize_identifier
 from backoffice.lib.http import client_ip
 
 MSG_BAD_CREDENTIALS = _("That distributor ID and password do not match. Try again.")
@@ -112,7 +111,7 @@ class CodeForm(forms.Form):
         # codes, so a recovery code never counts as a wrong app code (and the
         # reverse), which would trip django-otp's per-device throttling.
         if code.isdigit() and len(code) == 6:
-            devices = TOTPDevice.objects.filter(user=self.user, confirmed=True)
+            devices = Authenticator.objects.filter(user=self.user, confirmed=True)
         else:
             devices = StaticDevice.objects.filter(user=self.user, confirmed=True)
         for device in devices:
@@ -132,7 +131,7 @@ class CodeForm(forms.Form):
 
     @property
     def used_recovery_code(self) -> bool:
-        return self.device is not None and not isinstance(self.device, TOTPDevice)
+        return self.device is not None and not isinstance(self.device, Authenticator)
 
 
 class SetupCodeForm(forms.Form):
@@ -145,7 +144,7 @@ class SetupCodeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, device: TOTPDevice, **kwargs) -> None:
+    def __init__(self, *args, device: Authenticator, **kwargs) -> None:
         self.device = device
         super().__init__(*args, **kwargs)
 

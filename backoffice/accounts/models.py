@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import time
+from base64 import b32encode
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import (
@@ -9,12 +13,15 @@ from django.contrib.auth.models import (
     PermissionsMixin,
 )
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
+from backoffice.lib import encryption
 from backoffice.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from backoffice.lib.http import describe_device
 
@@ -133,9 +140,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def has_two_factor(self) -> bool:
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
+        return Authenticator.objects.filter(user=self, confirmed=True).exists()
 
 
 class SecurityEventQuerySet(AppendOnlyQuerySet):
@@ -294,3 +299,103 @@ class UserSession(AbstractBaseSession):
         from backoffice.accounts.sessions import SessionStore
 
         return SessionStore
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app: six-digit codes every 30 seconds (TOTP, RFC 6238).
+
+    The shared secret is stored encrypted with the field keys (``lib.encryption``,
+    like bank details) and bound to its user, so a copy of the database alone
+    cannot produce codes. A code is accepted once, from one step before to one
+    step after the server's clock, allowing for the phone's known drift; wrong
+    codes slow further tries down (django-otp's throttling).
+    """
+
+    STEP = 30
+    DIGITS = 6
+    TOLERANCE = 1
+    VERIFY_FIELDS = [
+        "last_t",
+        "drift",
+        "last_used_at",
+        "throttling_failure_timestamp",
+        "throttling_failure_count",
+    ]
+
+    secret = models.TextField(editable=False)
+    drift = models.SmallIntegerField(default=0)
+    # The time step of the last accepted code: only a later one is accepted next.
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+
+    @staticmethod
+    def context_for(user_pk: int) -> str:
+        return f"authenticator:{user_pk}"
+
+    @classmethod
+    def create_for(cls, user: User, *, confirmed: bool = False) -> Authenticator:
+        device = cls(user=user, name="Authenticator app", confirmed=confirmed)
+        device.set_key(os.urandom(20))
+        device.save()
+        return device
+
+    def set_key(self, key: bytes) -> None:
+        self.secret = encryption.encrypt(
+            key.hex(), context=self.context_for(self.user_id)
+        )
+
+    @property
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(
+            encryption.decrypt(self.secret, context=self.context_for(self.user_id))
+        )
+
+    def _totp(self) -> TOTP:
+        return TOTP(self.bin_key, self.STEP, 0, self.DIGITS, self.drift)
+
+    def verify_token(self, token) -> bool:
+        with transaction.atomic():
+            # Locked and read afresh: two sign-ins racing with one code, one wins.
+            self.refresh_from_db(
+                fields=self.VERIFY_FIELDS,
+                from_queryset=type(self).objects.select_for_update(),
+            )
+            allowed, _details = self.verify_is_allowed()
+            if not allowed:
+                return False
+            token = str(token)
+            verified = False
+            if token.isdigit() and len(token) == self.DIGITS:
+                totp = self._totp()
+                totp.time = time.time()
+                verified = totp.verify(int(token), self.TOLERANCE, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+            else:
+                self.throttle_increment(commit=False)
+            # Never the secret: key rotation may have re-encrypted it meanwhile.
+            self.save(update_fields=self.VERIFY_FIELDS)
+        return verified
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The ``otpauth://`` address an authenticator app reads from the QR code."""
+        issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+        label = f"{issuer}:{self.user.get_username()}"
+        params = urlencode(
+            {
+                "secret": b32encode(self.bin_key).decode(),
+                "algorithm": "SHA1",
+                "digits": self.DIGITS,
+                "period": self.STEP,
+            }
+        )
+        return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"

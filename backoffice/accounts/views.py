@@ -11,7 +11,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.accounts import actions
 from backoffice.accounts.access import (
@@ -29,7 +28,7 @@ from backoffice.accounts.forms import (
     SetupCodeForm,
     SignInForm,
 )
-from backoffice.accounts.models import SecurityEvent, User, UserSession
+from backoffice.accounts.models import Authenticator, SecurityEvent, User, UserSession
 from backoffice.lib.http import describe_device
 from backoffice.lib.qr import qr_svg
 
@@ -289,7 +288,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _b32(device: TOTPDevice) -> str:
+def _b32(device: Authenticator) -> str:
     from base64 import b32encode
 
     secret = b32encode(device.bin_key).decode()

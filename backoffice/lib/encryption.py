@@ -1,4 +1,5 @@
-"""Authenticated encryption for sensitive fields (bank accounts, tax IDs).
+"""Authenticated encryption for sensitive fields (bank accounts, tax IDs, the
+secrets of authenticator apps).
 
 AES-256-GCM with a fresh random nonce per value. Each value is bound to its row
 by the associated data (``context``, e.g. ``"bank:42:account_number"``): a value

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.accounts.models import Authenticator
 from backoffice.lib import encryption
 from backoffice.lib.us import STATE_CHOICES
 
@@ -134,10 +135,19 @@ class TaxProfile(models.Model):
         return MASK + self.tin()[-4:]
 
 
-# Every encrypted column, for key rotation: (model, field, context function).
+# Every encrypted column, for key rotation: (model, field, a row's context).
 ENCRYPTED_FIELDS = [
-    (BankAccount, "account_number_encrypted", BankAccount.context_for),
-    (TaxProfile, "tin_encrypted", TaxProfile.context_for),
+    (
+        BankAccount,
+        "account_number_encrypted",
+        lambda row: BankAccount.context_for(row.distributor_id),
+    ),
+    (
+        TaxProfile,
+        "tin_encrypted",
+        lambda row: TaxProfile.context_for(row.distributor_id),
+    ),
+    (Authenticator, "secret", lambda row: Authenticator.context_for(row.user_id)),
 ]
 
 

@@ -30,7 +30,7 @@ def rotate_all(*, batch_size: int = 500) -> dict[str, tuple[int, int]]:
                 for row in rows:
                     token = getattr(row, field)
                     if encryption.needs_rotation(token, ring):
-                        context = context_for(row.distributor_id)
+                        context = context_for(row)
                         plain = encryption.decrypt(token, context=context, ring=ring)
                         setattr(
                             row,

@@ -16,9 +16,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
 from django.utils.formats import date_format
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
 
+from backoffice.accounts.models import Authenticator
 from backoffice.accounts.roles import sync_roles
 from backoffice.accounts.tests.factories import current_code
 from backoffice.commissions import actions
@@ -85,7 +85,7 @@ def signed_in(page: Page, live_server, username: str, password: str) -> None:
 def staff_signs_in(page: Page, live_server, staff, password: str) -> None:
     sign_in(page, staff.username, password)
     expect(page).to_have_url(f"{live_server.url}/accounts/login/verify/")
-    enter_code(page, current_code(TOTPDevice.objects.get(user=staff)))
+    enter_code(page, current_code(Authenticator.objects.get(user=staff)))
     expect(page).to_have_url(f"{live_server.url}/")
 
 

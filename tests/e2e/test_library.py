@@ -83,8 +83,8 @@ def test_staff_watch_an_upload_finish_processing(
     page, live_server, staff, password, console_messages
 ):
     from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from backoffice.accounts.models import Authenticator
     from backoffice.accounts.roles import sync_roles
     from backoffice.accounts.tests.factories import current_code
     from backoffice.library.models import FileStatus
@@ -96,7 +96,7 @@ def test_staff_watch_an_upload_finish_processing(
         title="Spring brochure", file_status=FileStatus.PROCESSING
     )
     sign_in(page, staff.username, password)
-    enter_code(page, current_code(TOTPDevice.objects.get(user=staff)))
+    enter_code(page, current_code(Authenticator.objects.get(user=staff)))
     expect(page).to_have_url(f"{live_server.url}/")
 
     page.goto(f"/admin/library/material/{material.pk}/change/")

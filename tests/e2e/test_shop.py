@@ -8,9 +8,9 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
 
+from backoffice.accounts.models import Authenticator
 from backoffice.accounts.roles import sync_roles
 from backoffice.accounts.tests.factories import current_code
 from backoffice.network.tests.conftest import root, team  # noqa: F401
@@ -428,7 +428,7 @@ def test_checkout_to_the_address_on_record_and_pay_with_the_demo_card(
 def _staff_signs_in(page: Page, live_server, staff, password: str) -> None:
     sign_in(page, staff.username, password)
     expect(page).to_have_url(f"{live_server.url}/accounts/login/verify/")
-    enter_code(page, current_code(TOTPDevice.objects.get(user=staff)))
+    enter_code(page, current_code(Authenticator.objects.get(user=staff)))
     expect(page).to_have_url(f"{live_server.url}/")
 
 

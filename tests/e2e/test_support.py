@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from backoffice.accounts.models import Authenticator
 from backoffice.accounts.roles import sync_roles
 from backoffice.accounts.tests.factories import current_code
 from backoffice.network.tests.conftest import root, team  # noqa: F401
@@ -42,7 +42,7 @@ def signed_in(page: Page, live_server, user, password: str) -> None:
     sign_in(page, user.username, password)
     if user.is_staff:
         expect(page).to_have_url(f"{live_server.url}/accounts/login/verify/")
-        enter_code(page, current_code(TOTPDevice.objects.get(user=user)))
+        enter_code(page, current_code(Authenticator.objects.get(user=user)))
     expect(page).to_have_url(f"{live_server.url}/")
 
 

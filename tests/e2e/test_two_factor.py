@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from backoffice.accounts.models import Authenticator
 from backoffice.accounts.tests.factories import (
     StaffFactory,
     add_totp_device,
@@ -60,7 +60,7 @@ def test_set_up_two_factor_then_sign_in_with_a_recovery_code(
     ).to_have_count(0)
     codes = _turn_on_two_factor(page, live_server)
     assert len(set(codes)) == 10
-    assert TOTPDevice.objects.get(user=alice).confirmed
+    assert Authenticator.objects.get(user=alice).confirmed
 
     sign_out(page)
     sign_in(page, "100001", password)

@@ -4,9 +4,8 @@ from functools import cache
 
 import factory
 from django.contrib.auth.hashers import make_password
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backoffice.accounts.models import User
+from backoffice.accounts.models import Authenticator, User
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -34,14 +33,13 @@ class StaffFactory(UserFactory):
     is_staff = True
 
 
-def add_totp_device(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=True
-    )
+def add_totp_device(user: User) -> Authenticator:
+    return Authenticator.create_for(user, confirmed=True)
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: Authenticator) -> str:
+    """The code the user's app shows now, computed apart from the device's checks."""
     from django_otp.oath import TOTP
 
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():0{device.digits}d}"
+    totp = TOTP(device.bin_key, step=30, digits=6, drift=device.drift)
+    return f"{totp.token():06d}"

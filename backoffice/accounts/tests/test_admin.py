@@ -1,9 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backoffice.accounts.models import SecurityEvent
+from backoffice.accounts.models import Authenticator, SecurityEvent
 from backoffice.accounts.roles import ROLE_PERMISSIONS
 from backoffice.accounts.tests.factories import StaffFactory, add_totp_device
 
@@ -81,7 +80,7 @@ def test_administrator_resets_a_lost_device(client, alice):
         {"action": "reset_two_factor", "_selected_action": [alice.pk]},
     )
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert not Authenticator.objects.filter(user=alice).exists()
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.TWO_FACTOR_DISABLED)
     assert event.user == alice
     assert event.detail == {"by_staff": True}

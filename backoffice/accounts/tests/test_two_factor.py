@@ -6,9 +6,8 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backoffice.accounts.models import LoginLock, SecurityEvent
+from backoffice.accounts.models import Authenticator, LoginLock, SecurityEvent
 from backoffice.accounts.tests.factories import (
     StaffFactory,
     add_totp_device,
@@ -26,7 +25,7 @@ def test_setup_shows_a_qr_code_and_key(client, alice, sign_in):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<svg" in html
-    device = TOTPDevice.objects.get(user=alice)
+    device = Authenticator.objects.get(user=alice)
     assert device.confirmed is False
     assert 'id="totp-secret"' in html
 
@@ -37,7 +36,7 @@ def test_setup_with_a_wrong_code_changes_nothing(client, alice, sign_in):
     response = client.post(SETUP, {"code": "000000"})
     assert response.status_code == 200
     assert "That code does not match" in response.content.decode()
-    assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    assert not Authenticator.objects.filter(user=alice, confirmed=True).exists()
     assert not StaticToken.objects.exists()
 
 
@@ -46,7 +45,7 @@ def test_setup_turns_on_two_factor_and_shows_recovery_codes_once(
 ):
     sign_in(alice)
     client.get(SETUP)
-    device = TOTPDevice.objects.get(user=alice)
+    device = Authenticator.objects.get(user=alice)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(SETUP, {"code": current_code(device)})
     assert response["Location"] == "/accounts/two-factor/recovery-codes/"
@@ -143,7 +142,7 @@ def test_staff_without_two_factor_is_sent_to_set_it_up(client, password):
         assert response["Location"] == SETUP
     page = client.get(SETUP)
     assert "Staff accounts must use two-factor sign-in" in page.content.decode()
-    device = TOTPDevice.objects.get(user=user)
+    device = Authenticator.objects.get(user=user)
     client.post(SETUP, {"code": current_code(device)})
     assert client.get("/").status_code == 200
 
@@ -155,7 +154,7 @@ def test_staff_cannot_turn_two_factor_off(client, staff):
     session.save()
     response = client.post("/accounts/two-factor/disable/")
     assert response["Location"] == "/accounts/security/"
-    assert TOTPDevice.objects.filter(user=staff, confirmed=True).exists()
+    assert Authenticator.objects.filter(user=staff, confirmed=True).exists()
 
 
 def test_distributor_can_turn_two_factor_off(
@@ -169,7 +168,7 @@ def test_distributor_can_turn_two_factor_off(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/two-factor/disable/")
     assert response["Location"] == "/accounts/security/"
-    assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert not Authenticator.objects.filter(user=alice).exists()
     assert SecurityEvent.objects.filter(
         kind=SecurityEvent.Kind.TWO_FACTOR_DISABLED
     ).exists()

@@ -12,6 +12,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
 
+from backoffice.accounts.models import Authenticator
+from backoffice.accounts.tests.factories import add_totp_device
 from backoffice.commissions.tests.fixtures_payouts import (  # noqa: F401
     give_bank,
     give_tax_id,
@@ -202,7 +204,10 @@ def test_rotation_re_encrypts_every_row_under_the_new_first_key(team):
         for number, member in enumerate(team.values()):
             give_bank(member, account=f"55500{number}")
         give_tax_id(team["alice"], tin="912345678")
+        app = add_totp_device(team["alice"].user)
+        app_key = app.bin_key
     assert key_ids(BankAccount, "account_number_encrypted") == ["a1"] * 4
+    assert key_ids(Authenticator, "secret") == ["a1"]
 
     with override_settings(FIELD_ENCRYPTION_KEYS=f"b2:{KEY_B},a1:{KEY_A}"):
         # Before rotation the old key still decrypts.
@@ -217,15 +222,18 @@ def test_rotation_re_encrypts_every_row_under_the_new_first_key(team):
         assert rotate(batch_size=3) == (
             "profiles.BankAccount: 4 re-encrypted of 4\n"
             "profiles.TaxProfile: 1 re-encrypted of 1\n"
+            "accounts.Authenticator: 1 re-encrypted of 1\n"
         )
         assert key_ids(BankAccount, "account_number_encrypted") == ["b2"] * 4
         assert key_ids(TaxProfile, "tin_encrypted") == ["b2"]
+        assert key_ids(Authenticator, "secret") == ["b2"]
         first = BankAccount.objects.order_by("pk").first()
         assert first.account_number_encrypted != before
         # A second run finds nothing left under the old key.
         assert rotate() == (
             "profiles.BankAccount: 0 re-encrypted of 4\n"
             "profiles.TaxProfile: 0 re-encrypted of 1\n"
+            "accounts.Authenticator: 0 re-encrypted of 1\n"
         )
 
     # The old key can now be removed from the setting.
@@ -233,6 +241,7 @@ def test_rotation_re_encrypts_every_row_under_the_new_first_key(team):
         accounts = [a.account_number() for a in BankAccount.objects.order_by("pk")]
         assert accounts == ["555000", "555001", "555002", "555003"]
         assert TaxProfile.objects.get().tin() == "912345678"
+        assert Authenticator.objects.get().bin_key == app_key
     with (
         override_settings(FIELD_ENCRYPTION_KEYS=f"a1:{KEY_A}"),
         pytest.raises(EncryptionError, match="key b2 is not configured"),

@@ -8,7 +8,8 @@ from backoffice.profiles.rotation import rotate_all
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every bank account number and tax ID still under an older key "
+        "Re-encrypt every bank account number, tax ID and authenticator-app secret "
+        "still under an older key "
         "with the first key of FIELD_ENCRYPTION_KEYS. Runs online, in small "
         "batches; safe to interrupt and run again. Remove an old key from the "
         "setting only after this reports nothing left under it."
