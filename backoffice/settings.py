@@ -47,6 +47,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# After changing SECRET_KEY, the previous keys (comma-separated) keep sessions,
+# links already emailed and recovery codes valid until they are removed.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 
 def _field_keys() -> str:
@@ -111,8 +114,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_otp",
-    # Authenticator apps are accounts.Authenticator (its secret encrypted); the
-    # plugin stays for the migration that moved its rows over, its table empty.
+    # Second factors are accounts.Authenticator (the app's secret encrypted) and
+    # accounts.RecoveryCodes (digests only); the two plugins stay installed for
+    # the migrations that moved their rows over, and their tables stay empty.
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_tasks_db",

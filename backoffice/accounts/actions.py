@@ -13,10 +13,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from backoffice.accounts import throttle
-from backoffice.accounts.models import Authenticator, SecurityEvent, User, UserSession
+from backoffice.accounts.models import (
+    Authenticator,
+    RecoveryCodes,
+    SecurityEvent,
+    User,
+    UserSession,
+)
 from backoffice.accounts.sessions import IP_KEY, SIGNED_IN_AT_KEY, USER_AGENT_KEY
 from backoffice.lib.emails import queue_email
 from backoffice.lib.http import client_ip, user_agent
@@ -225,16 +230,12 @@ def start_two_factor_setup(*, user: User) -> Authenticator:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Recovery codes")
-    codes = [
-        f"{secrets.token_hex(3)}-{secrets.token_hex(3)}"
-        for _ in range(RECOVERY_CODE_COUNT)
-    ]
-    StaticToken.objects.bulk_create(
-        [StaticToken(device=device, token=code) for code in codes]
-    )
-    return codes
+    RecoveryCodes.objects.filter(user=user).delete()
+    codes: dict[str, None] = {}  # distinct, in the order made
+    while len(codes) < RECOVERY_CODE_COUNT:
+        codes[f"{secrets.token_hex(3)}-{secrets.token_hex(3)}"] = None
+    RecoveryCodes.create_for(user, codes)
+    return list(codes)
 
 
 def enable_two_factor(
@@ -272,7 +273,7 @@ def disable_two_factor(*, request: HttpRequest | None, user: User) -> None:
         raise StaffMustKeepTwoFactor
     with transaction.atomic():
         Authenticator.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodes.objects.filter(user=user).delete()
         log_security_event(
             kind=SecurityEvent.Kind.TWO_FACTOR_DISABLED,
             user=user,

@@ -9,6 +9,7 @@ from backoffice.accounts.models import LoginLock, SecurityEvent, User
 from backoffice.lib.admin import ReadOnlyAdmin
 
 # Device secrets stay out of the admin; staff reset a lost device from the user.
+# (accounts.Authenticator and RecoveryCodes replaced these plugins' devices.)
 for model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(model):
         admin.site.unregister(model)

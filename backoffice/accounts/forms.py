@@ -5,10 +5,14 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from backoffice.accounts import actions, throttle
-from backoffice.accounts.models import Authenticator, User, normalize_identifier
+from backoffice.accounts.models import (
+    Authenticator,
+    RecoveryCodes,
+    User,
+    normalize_identifier,
+)
 from backoffice.lib.http import client_ip
 
 MSG_BAD_CREDENTIALS = _("That distributor ID and password do not match. Try again.")
@@ -113,7 +117,7 @@ class CodeForm(forms.Form):
         if code.isdigit() and len(code) == 6:
             devices = Authenticator.objects.filter(user=self.user, confirmed=True)
         else:
-            devices = StaticDevice.objects.filter(user=self.user, confirmed=True)
+            devices = RecoveryCodes.objects.filter(user=self.user, confirmed=True)
         for device in devices:
             allowed, _details = device.verify_is_allowed()
             if not allowed:

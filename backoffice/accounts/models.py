@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import time
 from base64 import b32encode
+from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
@@ -17,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
@@ -399,3 +401,78 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
             }
         )
         return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"
+
+
+class RecoveryCodes(ThrottlingMixin, Device):
+    """A user's one-time recovery codes, each kept only as a keyed digest.
+
+    The digest is an HMAC-SHA256 of the user and the code under ``SECRET_KEY``
+    (or one of ``SECRET_KEY_FALLBACKS`` after a key change), so the database
+    alone reveals no code and cannot be searched for one. A code works once.
+    """
+
+    VERIFY_FIELDS = ["throttling_failure_timestamp", "throttling_failure_count"]
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+
+    @staticmethod
+    def digest(user_pk: int, code: str, secret: str | None = None) -> str:
+        return salted_hmac(
+            "backoffice.accounts.RecoveryCodes",
+            f"{user_pk}:{code}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    @classmethod
+    def create_for(cls, user: User, codes: Iterable[str]) -> RecoveryCodes:
+        device = cls.objects.create(user=user, name="Recovery codes")
+        RecoveryCode.objects.bulk_create(
+            [
+                RecoveryCode(device=device, digest=cls.digest(user.pk, code))
+                for code in codes
+            ]
+        )
+        return device
+
+    def verify_token(self, token) -> bool:
+        keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        digests = [self.digest(self.user_id, str(token), key) for key in keys]
+        with transaction.atomic():
+            # Locked: two sign-ins racing with one code, one wins.
+            self.refresh_from_db(
+                fields=self.VERIFY_FIELDS,
+                from_queryset=type(self).objects.select_for_update(),
+            )
+            allowed, _details = self.verify_is_allowed()
+            if not allowed:
+                return False
+            used = self.codes.filter(digest__in=digests).first()
+            if used is not None:
+                used.delete()
+                self.throttle_reset(commit=False)
+            else:
+                self.throttle_increment(commit=False)
+            self.save(update_fields=self.VERIFY_FIELDS)
+        return used is not None
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(
+        RecoveryCodes, on_delete=models.CASCADE, related_name="codes"
+    )
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "digest"], name="accounts_recovery_code_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"

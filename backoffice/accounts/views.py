@@ -28,7 +28,13 @@ from backoffice.accounts.forms import (
     SetupCodeForm,
     SignInForm,
 )
-from backoffice.accounts.models import Authenticator, SecurityEvent, User, UserSession
+from backoffice.accounts.models import (
+    Authenticator,
+    RecoveryCode,
+    SecurityEvent,
+    User,
+    UserSession,
+)
 from backoffice.lib.http import describe_device
 from backoffice.lib.qr import qr_svg
 
@@ -230,9 +236,7 @@ def security(request: HttpRequest) -> HttpResponse:
 
 
 def _recovery_codes_left(user: User) -> int:
-    from django_otp.plugins.otp_static.models import StaticToken
-
-    return StaticToken.objects.filter(device__user=user).count()
+    return RecoveryCode.objects.filter(device__user=user).count()
 
 
 @login_required

@@ -2,7 +2,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from backoffice.accounts.models import Authenticator, SecurityEvent
+from backoffice.accounts.models import (
+    Authenticator,
+    RecoveryCode,
+    RecoveryCodes,
+    SecurityEvent,
+)
 from backoffice.accounts.roles import ROLE_PERMISSIONS
 from backoffice.accounts.tests.factories import StaffFactory, add_totp_device
 
@@ -74,6 +79,7 @@ def test_security_log_cannot_be_edited_in_the_admin(client, alice):
 
 def test_administrator_resets_a_lost_device(client, alice):
     add_totp_device(alice)
+    RecoveryCodes.create_for(alice, ["abc123-def456"])
     staff_client(client, groups=["administrator"])
     response = client.post(
         "/admin/accounts/user/",
@@ -81,6 +87,8 @@ def test_administrator_resets_a_lost_device(client, alice):
     )
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=alice).exists()
+    assert not RecoveryCodes.objects.filter(user=alice).exists()
+    assert not RecoveryCode.objects.exists()
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.TWO_FACTOR_DISABLED)
     assert event.user == alice
     assert event.detail == {"by_staff": True}

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -5,9 +6,14 @@ import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticToken
 
-from backoffice.accounts.models import Authenticator, LoginLock, SecurityEvent
+from backoffice.accounts.models import (
+    Authenticator,
+    LoginLock,
+    RecoveryCode,
+    RecoveryCodes,
+    SecurityEvent,
+)
 from backoffice.accounts.tests.factories import (
     StaffFactory,
     add_totp_device,
@@ -37,7 +43,7 @@ def test_setup_with_a_wrong_code_changes_nothing(client, alice, sign_in):
     assert response.status_code == 200
     assert "That code does not match" in response.content.decode()
     assert not Authenticator.objects.filter(user=alice, confirmed=True).exists()
-    assert not StaticToken.objects.exists()
+    assert not RecoveryCode.objects.exists()
 
 
 def test_setup_turns_on_two_factor_and_shows_recovery_codes_once(
@@ -52,11 +58,13 @@ def test_setup_turns_on_two_factor_and_shows_recovery_codes_once(
     device.refresh_from_db()
     assert device.confirmed
     codes_page = client.get("/accounts/two-factor/recovery-codes/").content.decode()
-    tokens = list(
-        StaticToken.objects.filter(device__user=alice).values_list("token", flat=True)
-    )
+    tokens = set(re.findall(r"\b[0-9a-f]{6}-[0-9a-f]{6}\b", codes_page))
     assert len(tokens) == 10
-    assert all(token in codes_page for token in tokens)
+    # Kept only as digests: each shown code is one of them, none stored plain.
+    stored = set(
+        RecoveryCode.objects.filter(device__user=alice).values_list("digest", flat=True)
+    )
+    assert stored == {RecoveryCodes.digest(alice.pk, token) for token in tokens}
     second_view = client.get("/accounts/two-factor/recovery-codes/").content.decode()
     assert not any(token in second_view for token in tokens)
     assert SecurityEvent.objects.filter(
@@ -107,8 +115,7 @@ def test_wrong_codes_are_counted_and_end_the_attempt(client, alice, sign_in, set
 
 def test_recovery_code_signs_in_once(client, alice, sign_in, password):
     add_totp_device(alice)
-    device = alice.staticdevice_set.create(name="Recovery codes")
-    device.token_set.create(token="abc123-def456")
+    RecoveryCodes.create_for(alice, ["abc123-def456"])
     sign_in(alice)
     ok = client.post("/accounts/login/verify/", {"code": "ABC123-DEF456"})
     assert ok["Location"] == "/"
@@ -177,25 +184,24 @@ def test_distributor_can_turn_two_factor_off(
 
 def test_new_recovery_codes_replace_the_old(client, alice, sign_in):
     add_totp_device(alice)
-    old = alice.staticdevice_set.create(name="Recovery codes")
-    old.token_set.create(token="old111-old111")
+    RecoveryCodes.create_for(alice, ["old111-old111"])
     client.force_login(alice)
     session = client.session
     session["_reauth_at"] = timezone.now().timestamp()
     session.save()
     response = client.post("/accounts/two-factor/recovery-codes/new/")
     assert response["Location"] == "/accounts/two-factor/recovery-codes/"
-    tokens = set(
-        StaticToken.objects.filter(device__user=alice).values_list("token", flat=True)
+    digests = set(
+        RecoveryCode.objects.filter(device__user=alice).values_list("digest", flat=True)
     )
-    assert len(tokens) == 10
-    assert "old111-old111" not in tokens
+    assert len(digests) == 10
+    assert RecoveryCodes.digest(alice.pk, "old111-old111") not in digests
+    assert RecoveryCodes.objects.filter(user=alice).count() == 1
 
 
 def test_recovery_code_does_not_count_against_the_app(client, alice, sign_in):
     device = add_totp_device(alice)
-    codes = alice.staticdevice_set.create(name="Recovery codes")
-    codes.token_set.create(token="abc123-def456")
+    RecoveryCodes.create_for(alice, ["abc123-def456"])
     sign_in(alice)
     client.post("/accounts/login/verify/", {"code": "abc123-def456"})
     device.refresh_from_db()

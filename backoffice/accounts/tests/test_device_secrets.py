@@ -1,4 +1,4 @@
-"""The authenticator app's secret: encrypted at rest, bound to its user."""
+"""Second-factor secrets at rest: the app's key encrypted, recovery codes as digests."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 import time_machine
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import override_settings
 from django.utils import timezone
 from django_otp.oath import TOTP
 
-from backoffice.accounts.models import Authenticator
+from backoffice.accounts.models import Authenticator, RecoveryCode, RecoveryCodes
 from backoffice.accounts.tests.factories import (
     UserFactory,
     add_totp_device,
@@ -141,3 +142,77 @@ def test_devices_set_up_before_encryption_move_over_and_keep_their_codes():
     # The code the user's app shows from the same key is accepted.
     app = TOTP(bytes.fromhex(key_hex), step=30, digits=6)
     assert device.verify_token(f"{app.token():06d}")
+
+
+# --- recovery codes ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_recovery_codes_are_kept_only_as_digests_and_work_once():
+    user = UserFactory()
+    device = RecoveryCodes.create_for(user, ["abc123-def456", "fed654-cba321"])
+    stored = list(RecoveryCode.objects.values_list("digest", flat=True))
+    assert len(stored) == 2
+    assert not any("abc123" in value or "def456" in value for value in stored)
+    # Bound to the user: the same code of someone else has another digest.
+    assert RecoveryCodes.digest(user.pk + 1, "abc123-def456") not in stored
+
+    assert device.verify_token("abc123-def456")
+    assert RecoveryCode.objects.count() == 1
+    assert not device.verify_token("abc123-def456")
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+
+
+@pytest.mark.django_db
+def test_two_sign_ins_with_one_recovery_code_one_wins():
+    user = UserFactory()
+    device = RecoveryCodes.create_for(user, ["abc123-def456"])
+    first = RecoveryCodes.objects.get(pk=device.pk)
+    second = RecoveryCodes.objects.get(pk=device.pk)
+    assert first.verify_token("abc123-def456")
+    assert not second.verify_token("abc123-def456")
+
+
+@pytest.mark.django_db
+def test_recovery_codes_survive_a_secret_key_change_while_the_old_key_is_a_fallback():
+    user = UserFactory()
+    with override_settings(SECRET_KEY="the-old-key-" * 5, SECRET_KEY_FALLBACKS=[]):
+        device = RecoveryCodes.create_for(user, ["abc123-def456", "fed654-cba321"])
+    with override_settings(SECRET_KEY="the-new-key-" * 5, SECRET_KEY_FALLBACKS=[]):
+        assert not device.verify_token("abc123-def456")
+    device.throttle_reset()
+    with override_settings(
+        SECRET_KEY="the-new-key-" * 5, SECRET_KEY_FALLBACKS=["the-old-key-" * 5]
+    ):
+        assert device.verify_token("fed654-cba321")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recovery_codes_made_before_move_over_as_digests_and_keep_working():
+    executor = MigrationExecutor(connection)
+    before = [
+        ("accounts", "0007_recovery_codes"),
+        ("otp_static", "0003_add_timestamps"),
+    ]
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    user = UserFactory()
+    StaticDevice = old_apps.get_model("otp_static", "StaticDevice")
+    old = StaticDevice.objects.create(user_id=user.pk, name="Recovery codes")
+    for token in ("abc123-def456", "fed654-cba321"):
+        old.token_set.create(token=token)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert not StaticDevice.objects.exists()
+    device = RecoveryCodes.objects.get(user=user)
+    stored = set(device.codes.values_list("digest", flat=True))
+    assert stored == {
+        RecoveryCodes.digest(user.pk, "abc123-def456"),
+        RecoveryCodes.digest(user.pk, "fed654-cba321"),
+    }
+    assert device.verify_token("fed654-cba321")
+    assert not device.verify_token("fed654-cba321")
