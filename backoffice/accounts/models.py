@@ -303,25 +303,55 @@ class UserSession(AbstractBaseSession):
         return SessionStore
 
 
-class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+class OneTimeCodeDevice(ThrottlingMixin, Device):
+    """A second factor whose codes are checked under a row lock, each once.
+
+    Subclasses say whether a code is right (``accept``, which also records its
+    use); wrong codes slow further tries down (django-otp's throttling).
+    """
+
+    VERIFY_FIELDS = ["throttling_failure_timestamp", "throttling_failure_count"]
+
+    class Meta(Device.Meta):
+        abstract = True
+
+    def verify_token(self, token) -> bool:
+        with transaction.atomic():
+            # Locked and read afresh: of two sign-ins racing with one code, one wins.
+            self.refresh_from_db(
+                fields=self.VERIFY_FIELDS,
+                from_queryset=type(self).objects.select_for_update(),
+            )
+            allowed, _details = self.verify_is_allowed()
+            if not allowed:
+                return False
+            verified = self.accept(str(token))
+            if verified:
+                self.throttle_reset(commit=False)
+            else:
+                self.throttle_increment(commit=False)
+            # Never a secret: key rotation may have re-encrypted it meanwhile.
+            self.save(update_fields=self.VERIFY_FIELDS)
+        return verified
+
+
+class Authenticator(TimestampMixin, OneTimeCodeDevice):
     """An authenticator app: six-digit codes every 30 seconds (TOTP, RFC 6238).
 
     The shared secret is stored encrypted with the field keys (``lib.encryption``,
     like bank details) and bound to its user, so a copy of the database alone
     cannot produce codes. A code is accepted once, from one step before to one
-    step after the server's clock, allowing for the phone's known drift; wrong
-    codes slow further tries down (django-otp's throttling).
+    step after the server's clock, allowing for the phone's known drift.
     """
 
     STEP = 30
     DIGITS = 6
     TOLERANCE = 1
     VERIFY_FIELDS = [
+        *OneTimeCodeDevice.VERIFY_FIELDS,
         "last_t",
         "drift",
         "last_used_at",
-        "throttling_failure_timestamp",
-        "throttling_failure_count",
     ]
 
     secret = models.TextField(editable=False)
@@ -329,7 +359,7 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
     # The time step of the last accepted code: only a later one is accepted next.
     last_t = models.BigIntegerField(default=-1)
 
-    class Meta(Device.Meta):
+    class Meta(OneTimeCodeDevice.Meta):
         verbose_name = _("authenticator app")
 
     @staticmethod
@@ -354,35 +384,17 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
             encryption.decrypt(self.secret, context=self.context_for(self.user_id))
         )
 
-    def _totp(self) -> TOTP:
-        return TOTP(self.bin_key, self.STEP, 0, self.DIGITS, self.drift)
-
-    def verify_token(self, token) -> bool:
-        with transaction.atomic():
-            # Locked and read afresh: two sign-ins racing with one code, one wins.
-            self.refresh_from_db(
-                fields=self.VERIFY_FIELDS,
-                from_queryset=type(self).objects.select_for_update(),
-            )
-            allowed, _details = self.verify_is_allowed()
-            if not allowed:
-                return False
-            token = str(token)
-            verified = False
-            if token.isdigit() and len(token) == self.DIGITS:
-                totp = self._totp()
-                totp.time = time.time()
-                verified = totp.verify(int(token), self.TOLERANCE, self.last_t + 1)
-            if verified:
-                self.last_t = totp.t()
-                self.drift = totp.drift
-                self.throttle_reset(commit=False)
-                self.set_last_used_timestamp(commit=False)
-            else:
-                self.throttle_increment(commit=False)
-            # Never the secret: key rotation may have re-encrypted it meanwhile.
-            self.save(update_fields=self.VERIFY_FIELDS)
-        return verified
+    def accept(self, token: str) -> bool:
+        if not (token.isdigit() and len(token) == self.DIGITS):
+            return False
+        totp = TOTP(self.bin_key, self.STEP, 0, self.DIGITS, self.drift)
+        totp.time = time.time()
+        if not totp.verify(int(token), self.TOLERANCE, self.last_t + 1):
+            return False
+        self.last_t = totp.t()
+        self.drift = totp.drift
+        self.set_last_used_timestamp(commit=False)
+        return True
 
     def get_throttle_factor(self) -> int:
         return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
@@ -403,7 +415,7 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
         return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"
 
 
-class RecoveryCodes(ThrottlingMixin, Device):
+class RecoveryCodes(OneTimeCodeDevice):
     """A user's one-time recovery codes, each kept only as a keyed digest.
 
     The digest is an HMAC-SHA256 of the user and the code under ``SECRET_KEY``
@@ -411,9 +423,7 @@ class RecoveryCodes(ThrottlingMixin, Device):
     alone reveals no code and cannot be searched for one. A code works once.
     """
 
-    VERIFY_FIELDS = ["throttling_failure_timestamp", "throttling_failure_count"]
-
-    class Meta(Device.Meta):
+    class Meta(OneTimeCodeDevice.Meta):
         verbose_name = _("recovery codes")
 
     @staticmethod
@@ -436,26 +446,14 @@ class RecoveryCodes(ThrottlingMixin, Device):
         )
         return device
 
-    def verify_token(self, token) -> bool:
+    def accept(self, token: str) -> bool:
         keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-        digests = [self.digest(self.user_id, str(token), key) for key in keys]
-        with transaction.atomic():
-            # Locked: two sign-ins racing with one code, one wins.
-            self.refresh_from_db(
-                fields=self.VERIFY_FIELDS,
-                from_queryset=type(self).objects.select_for_update(),
-            )
-            allowed, _details = self.verify_is_allowed()
-            if not allowed:
-                return False
-            used = self.codes.filter(digest__in=digests).first()
-            if used is not None:
-                used.delete()
-                self.throttle_reset(commit=False)
-            else:
-                self.throttle_increment(commit=False)
-            self.save(update_fields=self.VERIFY_FIELDS)
-        return used is not None
+        digests = [self.digest(self.user_id, token, key) for key in keys]
+        used = self.codes.filter(digest__in=digests).first()
+        if used is None:
+            return False
+        used.delete()
+        return True
 
     def get_throttle_factor(self) -> int:
         return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
