@@ -12,4 +12,5 @@ urlpatterns = [
     path("pause/", autoship.pause, name="pause"),
     path("resume/", autoship.resume, name="resume"),
     path("cancel/", autoship.cancel, name="cancel"),
+    path("card/", autoship.save_card, name="card"),
 ]

@@ -384,19 +384,8 @@ def update_autoship(
             )
             autoship.day_of_month = day_of_month
             autoship.next_run_on = _free_date(autoship, day_of_month, earliest_start())
-        elif autoship.status == AutoshipStatus.FAILING:
-            retry = AutoshipRun.objects.filter(
-                autoship=autoship,
-                run_on=autoship.next_run_on,
-                status=AutoshipRunStatus.PENDING,
-            )
-            if retry.exists():
-                retry.filter(next_attempt_at__gt=timezone.now()).update(
-                    next_attempt_at=timezone.now()
-                )
-            else:
-                # The failed month is over; the fix applies from the next one.
-                autoship.status = AutoshipStatus.ACTIVE
+        else:
+            _retry_soon(autoship)
         _save_contents(
             autoship,
             items=items,
@@ -404,6 +393,58 @@ def update_autoship(
             payment_provider=payment_provider,
             payment_token=payment_token,
             payment_label=payment_label,
+        )
+        _email_change(autoship, "updated")
+    return autoship
+
+
+def _retry_soon(autoship: Autoship) -> None:
+    """A failing autoship was fixed: retry this month's order on the next pass."""
+    if autoship.status != AutoshipStatus.FAILING:
+        return
+    retry = AutoshipRun.objects.filter(
+        autoship=autoship,
+        run_on=autoship.next_run_on,
+        status=AutoshipRunStatus.PENDING,
+    )
+    if retry.exists():
+        retry.filter(next_attempt_at__gt=timezone.now()).update(
+            next_attempt_at=timezone.now()
+        )
+    else:
+        # The failed month is over; the fix applies from the next one.
+        autoship.status = AutoshipStatus.ACTIVE
+
+
+def keep_saved_card(*, autoship_id: int, token: str, label: str) -> Autoship | None:
+    """A card the distributor saved on Stripe's page now pays their autoship.
+
+    Called from Stripe's signed webhook; an autoship cancelled meanwhile keeps
+    nothing (None).
+    """
+    token, label = _check_payment("stripe", token, label)
+    with transaction.atomic():
+        autoship = (
+            Autoship.objects.select_for_update()
+            .select_related("distributor__user")
+            .filter(pk=autoship_id)
+            .exclude(status=AutoshipStatus.CANCELLED)
+            .first()
+        )
+        if autoship is None:
+            return None
+        _retry_soon(autoship)
+        autoship.payment_provider = "stripe"
+        autoship.payment_token = token
+        autoship.payment_label = label
+        autoship.save(
+            update_fields=[
+                "status",
+                "payment_provider",
+                "payment_token",
+                "payment_label",
+                "updated_at",
+            ]
         )
         _email_change(autoship, "updated")
     return autoship

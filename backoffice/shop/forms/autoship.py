@@ -30,8 +30,9 @@ WILL_CALL = "will_call"
 def autoship_providers(current: str = "") -> list[PaymentProvider]:
     """Enabled providers that can charge a saved method and that this form can save.
 
-    Saving a Stripe card happens on Stripe's own page, which this form does not
-    open: Stripe is offered only to keep a card already saved on the autoship.
+    A Stripe card is saved on Stripe's own page (the autoship page's "Pay with a
+    card", after the autoship exists), not in this form: here Stripe is offered
+    only to keep a card already saved on the autoship.
     """
     providers = []
     for code in settings.PAYMENT_PROVIDERS:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ from backoffice.shop.payments.base import PaymentError, PaymentProvider
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from backoffice.shop.models import Order
+    from backoffice.shop.models import Autoship, Order
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +270,57 @@ class StripeProvider(PaymentProvider):
         # Otherwise pending: the refund.updated webhook confirms it.
 
 
+def start_card_setup(*, autoship: Autoship, request: HttpRequest | None) -> str:
+    """Open a Stripe page where the distributor saves a card for their autoship.
+
+    Returns the page's address. Stripe keeps the card; once its signed webhook
+    says it is saved (``checkout.session.completed`` in setup mode), the card
+    becomes the autoship's payment method (``_card_saved``). Until then the
+    autoship keeps the method it had.
+    """
+    distributor = autoship.distributor
+    key = f"autoship-{autoship.pk}-card-{uuid.uuid4().hex}"
+    metadata = {
+        "autoship_id": str(autoship.pk),
+        "distributor_id": str(distributor.distributor_id),
+    }
+    home = reverse("autoship:home")
+    try:
+        if autoship.payment_provider == CODE and autoship.payment_token:
+            customer, _method = parse_saved_token(autoship.payment_token)
+        else:
+            customer = (
+                client()
+                .v1.customers.create(
+                    params={
+                        "email": distributor.user.email,
+                        "name": distributor.name,
+                        "metadata": metadata,
+                    },
+                    options={"idempotency_key": key + "-customer"},
+                )
+                .id
+            )
+        session = client().v1.checkout.sessions.create(
+            params={
+                "mode": "setup",
+                "currency": CURRENCY,
+                "payment_method_types": ["card"],
+                "customer": customer,
+                "client_reference_id": f"autoship-{autoship.pk}",
+                "metadata": metadata,
+                "setup_intent_data": {"metadata": metadata},
+                "success_url": _absolute(request, home + "?card=saved"),
+                "cancel_url": _absolute(request, home),
+            },
+            options={"idempotency_key": key},
+        )
+    except stripe.StripeError as error:
+        _log_error("card setup session", key, error)
+        raise unavailable() from None
+    return session.url
+
+
 # --- webhooks -------------------------------------------------------------------
 
 
@@ -369,6 +421,12 @@ def card_label(intent_id: str) -> str:
     charge = intent.to_dict().get("latest_charge")
     details = charge.get("payment_method_details") if isinstance(charge, dict) else None
     card = details.get("card") if isinstance(details, dict) else None
+    return _card_label(card)
+
+
+def _card_label(card: Any) -> str:
+    """``Visa •••• 4242`` from a Stripe card object; ``Card`` if it has no digits."""
+    fallback = _("Card")
     if not isinstance(card, dict) or not card.get("last4"):
         return fallback
     brand = card.get("brand") or ""
@@ -397,8 +455,42 @@ def _confirm(payment: Payment, obj: dict, amount_field: str, intent_id: str) -> 
     )
 
 
+def _card_saved(session: dict) -> None:
+    """A card saved on Stripe's page becomes the autoship's payment method."""
+    from backoffice.shop.actions import autoship as autoship_actions
+
+    autoship_id = str((session.get("metadata") or {}).get("autoship_id", ""))
+    intent_id = _id_of(session.get("setup_intent"))
+    customer = _id_of(session.get("customer"))
+    if not (autoship_id.isdigit() and intent_id and customer):
+        logger.warning("Stripe setup session %s names no autoship", session.get("id"))
+        return
+    try:
+        intent = (
+            client()
+            .v1.setup_intents.retrieve(intent_id, params={"expand": ["payment_method"]})
+            .to_dict()
+        )
+    except stripe.StripeError as error:
+        _log_error("setup intent lookup", intent_id, error)
+        raise RetryLater(intent_id) from None
+    method = intent.get("payment_method")
+    card = method.get("card") if isinstance(method, dict) else None
+    if intent.get("status") != "succeeded" or not isinstance(card, dict):
+        logger.warning("Stripe setup intent %s saved no card", intent_id)
+        return
+    autoship_actions.keep_saved_card(
+        autoship_id=int(autoship_id),
+        token=f"{customer}:{_id_of(method)}",
+        label=_card_label(card),
+    )
+
+
 def _session_paid(event: dict) -> None:
     session = event["data"]["object"]
+    if session.get("mode") == "setup":
+        _card_saved(session)
+        return
     if session.get("payment_status") != "paid":
         return  # an asynchronous method: async_payment_succeeded follows
     payment = _payment_by_reference(_id_of(session))
@@ -413,6 +505,8 @@ def _session_failed(event: dict) -> None:
     from backoffice.shop import actions
 
     session = event["data"]["object"]
+    if session.get("mode") == "setup":
+        return  # a card not saved: the autoship keeps its method
     payment = _payment_by_reference(_id_of(session))
     if payment is None:
         logger.warning("Stripe session %s matches no payment", session.get("id"))

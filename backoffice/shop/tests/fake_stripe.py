@@ -34,6 +34,7 @@ class FakeStripe:
     status_code: int = 200
     refund_status: str = "succeeded"
     intent_status: str = "succeeded"
+    setup_status: str = "succeeded"
     decline_code: str = ""  # "card_declined" or "authentication_required"
     card_brand: str = "visa"
     card_last4: str = "4242"
@@ -116,7 +117,18 @@ class FakeStripe:
         if self.status_code >= 500:
             return self.status_code, _error("api_error", "Something went wrong.")
         if method == "POST" and path == "/v1/checkout/sessions":
+            if params.get("mode") == "setup":
+                return 200, self._setup_session(params)
             return 200, self._session(params)
+        if method == "POST" and path == "/v1/customers":
+            return 200, {
+                "id": "cus_" + secrets.token_hex(7),
+                "object": "customer",
+                "email": params.get("email"),
+                "metadata": _metadata(params),
+            }
+        if method == "GET" and path.startswith("/v1/setup_intents/"):
+            return 200, self._retrieved_setup_intent(path.rsplit("/", 1)[1])
         if method == "POST" and path == "/v1/payment_intents":
             return self._intent(params)
         if method == "GET" and path.startswith("/v1/payment_intents/"):
@@ -153,6 +165,37 @@ class FakeStripe:
             "status": "open",
             "success_url": params.get("success_url"),
             "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        }
+
+    def _setup_session(self, params: dict[str, str]) -> dict:
+        session_id = "cs_test_" + secrets.token_hex(12)
+        return {
+            "id": session_id,
+            "object": "checkout.session",
+            "cancel_url": params.get("cancel_url"),
+            "client_reference_id": params.get("client_reference_id"),
+            "currency": params.get("currency"),
+            "customer": params.get("customer"),
+            "metadata": _metadata(params),
+            "mode": "setup",
+            "payment_status": "no_payment_required",
+            "setup_intent": "seti_" + secrets.token_hex(12),
+            "status": "open",
+            "success_url": params.get("success_url"),
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        }
+
+    def _retrieved_setup_intent(self, intent_id: str) -> dict:
+        return {
+            "id": intent_id,
+            "object": "setup_intent",
+            "status": self.setup_status,
+            "payment_method": {
+                "id": "pm_" + secrets.token_hex(12),
+                "object": "payment_method",
+                "type": "card",
+                "card": {"brand": self.card_brand, "last4": self.card_last4},
+            },
         }
 
     def _intent(self, params: dict[str, str]) -> tuple[int, dict]:

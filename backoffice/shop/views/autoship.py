@@ -1,4 +1,5 @@
-"""The distributor's autoship page: start, edit, skip, pause, resume, cancel."""
+"""The distributor's autoship page: start, edit, skip, pause, resume, cancel,
+and save a card for it on Stripe's page."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from backoffice.shop.models import (
     AutoshipStatus,
     Product,
 )
+from backoffice.shop.payments import stripe as stripe_payments
+from backoffice.shop.payments.base import PaymentError
 
 PAGE = "shop/autoship/page.html"
 EDIT = "shop/autoship/edit.html"
@@ -82,6 +85,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "runs": runs,
         "problem": problem,
         "is_paused": autoship.status == AutoshipStatus.PAUSED,
+        "can_save_card": stripe_payments.CODE in settings.PAYMENT_PROVIDERS,
+        # Back from Stripe's page: the card shows once Stripe's webhook says so.
+        "card_on_its_way": request.GET.get("card") == "saved"
+        and autoship.payment_provider != stripe_payments.CODE,
     }
     return render(request, PAGE, context)
 
@@ -215,3 +222,19 @@ def cancel(request: HttpRequest) -> HttpResponse:
             "Your autoship is cancelled. No more orders will be placed."
         ),
     )
+
+
+@login_required
+@require_POST
+def save_card(request: HttpRequest) -> HttpResponse:
+    """Send the distributor to Stripe's page to save a card for their autoship."""
+    viewer = get_viewer(request.user)
+    autoship = _own_autoship(viewer)
+    if stripe_payments.CODE not in settings.PAYMENT_PROVIDERS:
+        raise Http404
+    try:
+        address = stripe_payments.start_card_setup(autoship=autoship, request=request)
+    except PaymentError as error:
+        messages.error(request, error.message)
+        return redirect("autoship:home")
+    return redirect(address)
