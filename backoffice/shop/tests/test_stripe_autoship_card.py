@@ -250,3 +250,27 @@ def test_without_an_autoship_there_is_no_card_page(client, fake_stripe, team):  
     assert client.post(CARD).status_code == 404
     assert client.get(CARD).status_code == 405
     assert fake_stripe.calls == []
+
+
+@pytest.mark.django_db
+def test_a_failing_autoship_tries_again_soon_once_a_card_is_saved(
+    client,
+    fake_stripe,  # noqa: F811
+    autoship,
+    team,
+    settings,
+):
+    settings.AUTOSHIP_RETRY_HOURS = 24
+    june_10 = datetime(2026, 6, 10, 0, 5, tzinfo=ZONE)
+    with time_machine.travel(june_10, tick=False):
+        # alice's wallet is empty: the month's order fails and waits a day.
+        assert autoship_actions.run_due_autoships() == {"retrying": 1}
+    run = autoship.runs.get()
+    assert run.next_attempt_at == datetime(2026, 6, 11, 0, 5, tzinfo=ZONE)
+    session = open_card_page(client, fake_stripe, team["alice"])
+    saved_at = datetime(2026, 6, 10, 8, 0, tzinfo=ZONE)
+    with time_machine.travel(saved_at, tick=False):
+        assert post(client, setup_completed(session)).status_code == 200
+    run.refresh_from_db()
+    assert run.next_attempt_at == saved_at
+    assert snapshot(autoship)[:2] == ("failing", "stripe")
