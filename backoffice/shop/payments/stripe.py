@@ -457,6 +457,7 @@ def _confirm(payment: Payment, obj: dict, amount_field: str, intent_id: str) -> 
 
 def _card_saved(session: dict) -> None:
     """A card saved on Stripe's page becomes the autoship's payment method."""
+    from backoffice.shop.actions import ShopError
     from backoffice.shop.actions import autoship as autoship_actions
 
     autoship_id = str((session.get("metadata") or {}).get("autoship_id", ""))
@@ -479,11 +480,14 @@ def _card_saved(session: dict) -> None:
     if intent.get("status") != "succeeded" or not isinstance(card, dict):
         logger.warning("Stripe setup intent %s saved no card", intent_id)
         return
-    autoship_actions.keep_saved_card(
-        autoship_id=int(autoship_id),
-        token=f"{customer}:{_id_of(method)}",
-        label=_card_label(card),
-    )
+    try:
+        autoship_actions.keep_saved_card(
+            autoship_id=int(autoship_id),
+            token=f"{customer}:{_id_of(method)}",
+            label=_card_label(card),
+        )
+    except ShopError as error:  # not a card this shop can charge: nothing kept
+        logger.error("Stripe setup intent %s not kept: %s", intent_id, error.message)
 
 
 def _session_paid(event: dict) -> None:

@@ -274,3 +274,19 @@ def test_a_failing_autoship_tries_again_soon_once_a_card_is_saved(
     run.refresh_from_db()
     assert run.next_attempt_at == saved_at
     assert snapshot(autoship)[:2] == ("failing", "stripe")
+
+
+@pytest.mark.django_db
+def test_a_saved_method_this_shop_cannot_charge_is_logged_not_kept(
+    client,
+    fake_stripe,  # noqa: F811
+    autoship,
+    team,
+    caplog,
+):
+    session = open_card_page(client, fake_stripe, team["alice"])
+    before = snapshot(autoship)
+    body = setup_completed(session, customer="cus_odd-id")
+    assert post(client, body).status_code == 200
+    assert snapshot(autoship) == before
+    assert "not kept" in caplog.text
