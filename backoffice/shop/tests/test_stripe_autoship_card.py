@@ -165,6 +165,11 @@ def test_another_card_for_a_stripe_autoship_reuses_its_stripe_customer(
     session = open_card_page(client, fake_stripe, team["alice"])
     assert fake_stripe.calls_to("/v1/customers") == []
     assert session["customer"] == "cus_kept1"
+    # Back from Stripe's page, the old card still shows until the webhook comes.
+    page = client.get(HOME + "?card=saved").content.decode()
+    assert 'id="autoship-card-pending"' in page
+    assert "Visa •••• 4242" in page
+    assert 'id="autoship-card-pending"' not in client.get(HOME).content.decode()
 
 
 @pytest.mark.django_db

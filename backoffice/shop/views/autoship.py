@@ -86,9 +86,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "problem": problem,
         "is_paused": autoship.status == AutoshipStatus.PAUSED,
         "can_save_card": stripe_payments.CODE in settings.PAYMENT_PROVIDERS,
-        # Back from Stripe's page: the card shows once Stripe's webhook says so.
-        "card_on_its_way": request.GET.get("card") == "saved"
-        and autoship.payment_provider != stripe_payments.CODE,
+        # Back from Stripe's page: the card shows once Stripe's webhook says so
+        # (also when it replaces a card the autoship already had).
+        "card_on_its_way": request.GET.get("card") == "saved",
     }
     return render(request, PAGE, context)
 
